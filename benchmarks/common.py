@@ -1,0 +1,93 @@
+"""Shared by the benchmarks: build environments and time fresh interpreters side by side."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+CACHE = Path(__file__).resolve().parent.parent / ".cache" / "bench"
+BACKENDS = {
+    "openvino": "openvino",
+    "onnxruntime": "onnxruntime",
+    "intel-extension-for-pytorch": "intel_extension_for_pytorch",
+    "optimum-intel": "optimum/intel",
+    "optimum-onnx": "optimum/onnxruntime",
+}
+# Real METADATA files carry a long description; 20 kB keeps reading them honest.
+BODY = "A long project description.\n" * 700
+
+
+def write_dist(site: Path, name: str, module: str | None, version: str = "1.18.0") -> None:
+    """Install a fake distribution of ``name`` (shipping ``module``) into ``site``."""
+    info = site / f"{name.replace('-', '_')}-{version}.dist-info"
+    info.mkdir(parents=True, exist_ok=True)
+    (info / "METADATA").write_text(
+        f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n\n{BODY}", encoding="utf-8"
+    )
+    if module:
+        package = site / module
+        package.mkdir(parents=True, exist_ok=True)
+        (package / "__init__.py").write_text("", encoding="utf-8")
+
+
+def environment(name: str, *, backends: bool, padding: int = 0) -> Path:
+    """A site folder with every backend (or none) and ``padding`` unrelated distributions."""
+    site = CACHE / name
+    marker = site / ".complete"
+    if not marker.exists():
+        for index in range(padding):
+            write_dist(site, f"padding-{index:04d}", f"padding_{index:04d}")
+        if backends:
+            for dist, module in BACKENDS.items():
+                write_dist(site, dist, module)
+        site.mkdir(parents=True, exist_ok=True)
+        marker.write_text("", encoding="utf-8")
+    return site
+
+
+def optimum() -> tuple[Path, str]:
+    """The real optimum 2.3.0 wheel's folder (downloaded once), and code to load its helpers.
+
+    ``optimum/utils/import_utils.py`` is loaded as a file: the package's ``__init__`` needs
+    torch and transformers. It only runs where optimum is installed, so every environment
+    timed here has optimum's folder on sys.path too, for accelprobe as well.
+    """
+    folder = CACHE / "optimum"
+    source = folder / "optimum" / "utils" / "import_utils.py"
+    if not source.exists():
+        command = [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps"]
+        command += ["--target", str(folder), "optimum==2.3.0"]
+        subprocess.run(command, check=True, timeout=600)
+    load = (
+        "import importlib.util as u; "
+        f"s = u.spec_from_file_location('optimum_import_utils', {str(source)!r}); "
+        "s.loader.exec_module(u.module_from_spec(s))"
+    )
+    return folder, load
+
+
+def prelude(*sites: Path) -> str:
+    """Code that puts ``sites`` on sys.path the way site-packages gets there."""
+    return "import site; " + "".join(f"site.addsitedir({str(site)!r}); " for site in sites)
+
+
+def time_processes(variants: dict[str, str], runs: int) -> dict[str, float]:
+    """Median wall time, in ms, of ``python -I -c CODE`` per variant, runs interleaved."""
+    samples: dict[str, list[float]] = {name: [] for name in variants}
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("ACCELPROBE_", "PYTHON"))}
+    for code in variants.values():  # warm up: compile bytecode, fill the disk cache
+        subprocess.run([sys.executable, "-I", "-c", code], check=True, env=environ)
+    for _ in range(runs):
+        for name, code in variants.items():
+            start = time.perf_counter()
+            subprocess.run([sys.executable, "-I", "-c", code], check=True, env=environ)
+            samples[name].append((time.perf_counter() - start) * 1000)
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
+def verdict(ok: bool) -> str:
+    return "met" if ok else "MISSED"

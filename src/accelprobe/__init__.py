@@ -1,0 +1,65 @@
+"""accelprobe: which accelerated-inference backends are really installed, and which to use.
+
+Importing the package detects ONNX Runtime, OpenVINO, Intel Extension for PyTorch,
+optimum-intel and optimum-onnx once, without importing any of them.
+"""
+
+from __future__ import annotations
+
+from accelprobe.backends import (
+    ACCELERATORS,
+    ONNXRUNTIME_DISTRIBUTIONS,
+    OPENVINO_DISTRIBUTIONS,
+    all_backends,
+    available_accelerators,
+    backend_info,
+    is_backend_version,
+    is_ipex_available,
+    is_onnxruntime_available,
+    is_openvino_available,
+    is_optimum_intel_available,
+    is_optimum_onnx_available,
+    refresh,
+    select_accelerator,
+)
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # pragma: no cover - seen by type checkers only
+    from accelprobe.backends import Accelerator, BackendInfo
+
+    __version__: str
+
+__all__ = [
+    "ACCELERATORS",
+    "ONNXRUNTIME_DISTRIBUTIONS",
+    "OPENVINO_DISTRIBUTIONS",
+    "Accelerator",
+    "BackendInfo",
+    "all_backends",
+    "available_accelerators",
+    "backend_info",
+    "is_backend_version",
+    "is_ipex_available",
+    "is_onnxruntime_available",
+    "is_openvino_available",
+    "is_optimum_intel_available",
+    "is_optimum_onnx_available",
+    "refresh",
+    "select_accelerator",
+]
+
+
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> object:
+        """Resolve ``__version__``, ``BackendInfo`` and ``Accelerator`` on first use."""
+        if name == "__version__":
+            from importlib.metadata import version
+
+            return version("accelprobe")
+        if name in {"BackendInfo", "Accelerator"}:
+            from accelprobe import backends
+
+            return getattr(backends, name)
+        msg = f"module {__name__!r} has no attribute {name!r}"
+        raise AttributeError(msg)

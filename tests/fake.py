@@ -1,0 +1,131 @@
+"""Build real environments on disk and run detection against them in fresh interpreters."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any, Union
+
+Tree = dict[str, Union[str, bytes, "Tree"]]
+
+DRIVER = Path(__file__).with_name("_driver.py").read_text(encoding="utf-8")
+# A backend's __init__.py: importing it during detection would fail the test loudly.
+TRAP = "raise RuntimeError('accelprobe imported a backend while detecting it')\n"
+
+
+def build(root: Path, tree: Tree) -> Path:
+    """Write ``tree`` (name -> text, bytes or a nested tree) under ``root``."""
+    root.mkdir(parents=True, exist_ok=True)
+    for name, content in tree.items():
+        target = root / name
+        if isinstance(content, dict):
+            build(target, content)
+        elif isinstance(content, bytes):
+            target.write_bytes(content)
+        else:
+            target.write_text(content, encoding="utf-8")
+    return root
+
+
+def metadata(name: str, version: str) -> str:
+    return f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\nSummary: fake\n\nBody\n"
+
+
+def dist(
+    name: str,
+    version: str,
+    module: str | None = None,
+    *,
+    copy: bool = True,
+    info: Tree | None = None,
+) -> Tree:
+    """A wheel-style install of ``name``: its dist-info and, if ``copy``, its package.
+
+    ``module`` is the dotted module the distribution ships (its package gets a trap
+    ``__init__.py``); ``info`` replaces the dist-info's files.
+    """
+    folder = f"{name.replace('-', '_')}-{version}.dist-info"
+    tree: Tree = {}
+    top = module.split(".")[0] if module else ""
+    record = f"{module.replace('.', '/')}/__init__.py,,\n" if module else ""
+    tree[folder] = (
+        info
+        if info is not None
+        else {"METADATA": metadata(name, version), "RECORD": record, "top_level.txt": top + "\n"}
+    )
+    if module and copy:
+        tree.update(package(module))
+    return tree
+
+
+def package(module: str, init: str = TRAP) -> Tree:
+    """Folders for the dotted ``module``, each with ``init`` as its ``__init__.py``."""
+    parts = module.split(".")
+    tree: Tree = {"__init__.py": init}
+    for part in reversed(parts[1:]):
+        tree = {part: tree}
+    # optimum is a namespace package in the real wheels: no __init__.py in the parent.
+    return {parts[0]: tree}
+
+
+BACKEND_DISTS = {
+    "openvino": ("openvino", "openvino"),
+    "onnxruntime": ("onnxruntime", "onnxruntime"),
+    "ipex": ("intel-extension-for-pytorch", "intel_extension_for_pytorch"),
+    "optimum-intel": ("optimum-intel", "optimum.intel"),
+    "optimum-onnx": ("optimum-onnx", "optimum.onnxruntime"),
+}
+
+
+def installed(*keys: str, version: str = "1.18.0") -> Tree:
+    """A site folder with the given backends installed."""
+    tree: Tree = {}
+    for key in keys:
+        name, module = BACKEND_DISTS[key]
+        for folder, content in dist(name, version, module).items():
+            if isinstance(content, dict) and isinstance(tree.get(folder), dict):
+                tree[folder] = {**tree[folder], **content}  # type: ignore[dict-item]
+            else:
+                tree[folder] = content
+    return tree
+
+
+def detect(
+    *path: str | Path,
+    cwd: Path,
+    before: str = "",
+    after: str = "",
+    env: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """Import accelprobe in a fresh interpreter whose ``sys.path`` starts with ``path``.
+
+    Returns what the driver recorded: ``flags``, ``imported``, and whatever ``after`` adds.
+    By default ``after`` records every backend_info() as ``infos``.
+    """
+    after = after or (
+        "import dataclasses\n"
+        "result['infos'] = {i.name: dataclasses.asdict(i) for i in accelprobe.all_backends()}"
+    )
+    config = {"path": [os.fspath(entry) for entry in path], "before": before, "after": after}
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("ACCELPROBE_", "PYTHON"))
+    }
+    environment.update(env or {})
+    completed = subprocess.run(
+        [sys.executable, "-I", "-W", "error", "-c", DRIVER, json.dumps(config)],
+        cwd=cwd,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    result: dict[str, Any] = json.loads(completed.stdout.strip().rsplit("\n", 1)[-1])
+    result["stderr"] = completed.stderr
+    return result
