@@ -10,6 +10,8 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
     from pathlib import Path
 
+pytest_plugins = ["pytester"]
+
 
 def pytest_report_header() -> list[str]:
     """Show what the tests run against: accelprobe's origin and its one dependency."""

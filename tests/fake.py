@@ -93,6 +93,36 @@ def installed(*keys: str, version: str = "1.18.0") -> Tree:
     return tree
 
 
+def _environment(env: dict[str, str] | None) -> dict[str, str]:
+    """This process's environment without accelprobe's or Python's variables, plus ``env``."""
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("ACCELPROBE_", "PYTHON")) and key != "NO_COLOR"
+    }
+    environment.update(env or {})
+    return environment
+
+
+def cli(
+    *path: str | Path,
+    args: list[str],
+    cwd: Path,
+    env: dict[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m accelprobe ARGS`` in a fresh interpreter whose sys.path starts with path."""
+    config = {"path": [os.fspath(entry) for entry in path], "before": "", "argv": args}
+    return subprocess.run(
+        [sys.executable, "-I", "-W", "error", "-c", DRIVER, json.dumps(config)],
+        cwd=cwd,
+        env=_environment(env),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
 def detect(
     *path: str | Path,
     cwd: Path,
@@ -110,16 +140,10 @@ def detect(
         "result['infos'] = {i.name: dataclasses.asdict(i) for i in accelprobe.all_backends()}"
     )
     config = {"path": [os.fspath(entry) for entry in path], "before": before, "after": after}
-    environment = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("ACCELPROBE_", "PYTHON"))
-    }
-    environment.update(env or {})
     completed = subprocess.run(
         [sys.executable, "-I", "-W", "error", "-c", DRIVER, json.dumps(config)],
         cwd=cwd,
-        env=environment,
+        env=_environment(env),
         capture_output=True,
         text=True,
         timeout=120,

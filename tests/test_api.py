@@ -323,3 +323,21 @@ def test_refresh_from_many_threads(isolated: Path) -> None:
         thread.join()
     assert errors == []
     assert results == [(True,) * 5] * 40
+
+
+def test_require(isolated: Path) -> None:
+    install(isolated, "onnxruntime", "optimum-onnx")
+    infos = accelprobe.require("ort", "optimum.onnxruntime")
+    assert [info.name for info in infos] == ["onnxruntime", "optimum-onnx"]
+    with pytest.raises(ImportError) as error:
+        accelprobe.require("onnxruntime", "openvino", "ipex")
+    assert str(error.value) == (
+        "required backends are not available:\n"
+        "  openvino: no module named 'openvino'; install with: pip install openvino\n"
+        "  ipex: no module named 'intel_extension_for_pytorch'; "
+        "install with: pip install intel-extension-for-pytorch"
+    )
+    with pytest.raises(ValueError, match="name at least one backend"):
+        accelprobe.require()
+    with pytest.raises(ValueError, match="unknown backend 'tpu'"):
+        accelprobe.require("tpu")

@@ -181,7 +181,7 @@ def test_leftover_of_uninstalling_one_of_two_distributions(tmp_path: Path) -> No
     assert (found["distribution"], found["version"]) == ("onnxruntime-gpu", "1.18.0")
     assert found["reason"] == (
         f"onnxruntime-gpu 1.18.0 is installed but {site / 'onnxruntime'} is a folder "
-        "without __init__.py; reinstall it"
+        "without __init__.py"
     )
 
 

@@ -20,6 +20,7 @@ from accelprobe.backends import (
     is_optimum_intel_available,
     is_optimum_onnx_available,
     refresh,
+    require,
     select_accelerator,
 )
 
@@ -45,6 +46,7 @@ __all__ = [
     "is_optimum_intel_available",
     "is_optimum_onnx_available",
     "refresh",
+    "require",
     "select_accelerator",
 ]
 

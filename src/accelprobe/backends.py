@@ -39,6 +39,7 @@ __all__ = [
     "is_optimum_intel_available",
     "is_optimum_onnx_available",
     "refresh",
+    "require",
     "select_accelerator",
 ]
 
@@ -110,6 +111,15 @@ _ACCELERATOR_NEEDS = {
     "ipex": ("optimum-intel", "ipex", 'pip install "optimum-intel[ipex]"'),
 }
 
+# backend key -> the command that installs it
+_INSTALL_COMMANDS = {
+    "openvino": "pip install openvino",
+    "onnxruntime": "pip install onnxruntime",
+    "ipex": "pip install intel-extension-for-pytorch",
+    "optimum-intel": "pip install optimum-intel",
+    "optimum-onnx": "pip install optimum-onnx",
+}
+
 _DISABLE_VARIABLE = "ACCELPROBE_DISABLE"
 _ACCELERATOR_VARIABLE = "ACCELPROBE_ACCELERATOR"
 _DEBUG = 10  # logging.DEBUG and logging.INFO, without importing logging
@@ -172,21 +182,27 @@ class _Dist:
 
 
 class _Detection:
-    """What detection found for one backend; BackendInfo is built from it on request."""
+    """What detection found for one backend; BackendInfo is built from it on request.
 
-    __slots__ = ("available", "dist", "key", "location", "reason")
+    ``status`` says which case it is, for the report: ``available``, ``missing``,
+    ``disabled``, ``leftover`` (a folder without ``__init__.py``), ``shadowed`` (another
+    file or folder hides the install), ``unowned`` (no usable distribution) or ``error``.
+    """
+
+    __slots__ = ("available", "dist", "key", "location", "reason", "status")
 
     def __init__(
         self,
         key: str,
+        status: str,
         reason: str,
         *,
-        available: bool = False,
         location: str | None = None,
         dist: _Dist | None = None,
     ) -> None:
         self.key = key
-        self.available = available
+        self.status = status
+        self.available = status == "available"
         self.location = location
         self.dist = dist
         self.reason = reason
@@ -441,6 +457,15 @@ def _providers(module: str, dirs: Sequence[str], skip: Iterable[str]) -> list[_D
     return found
 
 
+def _version_of(name: str) -> str | None:
+    """The installed version of distribution ``name``, read as detection reads metadata.
+
+    Cheaper than ``importlib.metadata.version``, whose import alone costs milliseconds.
+    """
+    dist = _installed(name, _search_dirs())
+    return dist.version if dist else None
+
+
 def _from_importlib_metadata(name: str, dirs: Sequence[str]) -> _Dist | None:
     """Ask ``importlib.metadata`` for ``name`` where plain folder listings cannot see.
 
@@ -562,35 +587,39 @@ def _detect(key: str) -> _Detection:
     try:
         spec, problem = _find_spec(module)
         if spec is None:
-            return _Detection(key, str(problem))
+            return _Detection(key, "missing", str(problem))
         location, real = _spec_location(spec)
         if location is None:
-            return _Detection(key, f"{module} has no location on disk")
+            return _Detection(key, "missing", f"{module} has no location on disk")
         parts = module.split(".")
         if not real:
             dist, _ = _owner(key, location, parts)
             leftover = f"{location} is a folder without __init__.py"
             if dist is None:
-                return _Detection(key, f"{leftover}, not an installed package", location=location)
+                reason = f"{leftover}, not an installed package"
+                return _Detection(key, "leftover", reason, location=location)
             return _Detection(
                 key,
-                f"{dist.name} {dist.version} is installed but {leftover}; reinstall it",
+                "leftover",
+                f"{dist.name} {dist.version} is installed but {leftover}",
                 location=location,
                 dist=dist,
             )
         dist, problem = _owner(key, location, parts)
         if problem or dist is None:
-            return _Detection(key, problem, location=location, dist=dist)
+            status = "unowned" if dist is None else "shadowed"
+            return _Detection(key, status, problem, location=location, dist=dist)
         return _Detection(
             key,
+            "available",
             f"{dist.name} {dist.version} is installed",
-            available=True,
             location=location,
             dist=dist,
         )
     except Exception as exc:  # noqa: BLE001 - detection must never raise
         _log(_DEBUG, "detecting %s failed", key, exc_info=True)
-        return _Detection(key, f"looking for {module} raised {type(exc).__name__}: {exc}")
+        reason = f"looking for {module} raised {type(exc).__name__}: {exc}"
+        return _Detection(key, "error", reason)
 
 
 def _detect_all() -> None:
@@ -600,7 +629,7 @@ def _detect_all() -> None:
     global _detections, _available, _infos
     disabled = _disabled()
     detections = {
-        key: _Detection(key, f"disabled by {_DISABLE_VARIABLE}")
+        key: _Detection(key, "disabled", f"disabled by {_DISABLE_VARIABLE}")
         if key in disabled
         else _detect(key)
         for key in _BACKENDS
@@ -694,6 +723,43 @@ def backend_info(name: str) -> BackendInfo:
 def all_backends() -> tuple[BackendInfo, ...]:
     """What detection found for every backend, in a fixed order."""
     return tuple(backend_info(key) for key in _BACKENDS)
+
+
+def _remedy(key: str) -> str:
+    """What to do about an unavailable backend ``key``, as a command where there is one."""
+    found = _detections[key]
+    install = _INSTALL_COMMANDS[key]
+    if found.status == "disabled":
+        return f"remove {key} from {_DISABLE_VARIABLE} to enable it"
+    if found.status == "shadowed":
+        return f"rename or remove {found.location}, which hides the installed package"
+    if found.status == "leftover" and found.dist is not None:
+        return f"reinstall with: pip install --force-reinstall {found.dist.name}"
+    if found.status == "leftover":
+        return f"remove {found.location}, then install with: {install}"
+    return f"install with: {install}"
+
+
+def require(*names: str) -> tuple[BackendInfo, ...]:
+    """Return the named backends' infos, or raise ``ImportError`` if any is unavailable.
+
+    Put it at the top of code that needs a backend: the error names each missing one,
+    why, and what to run. Unknown names raise ``ValueError``.
+    """
+    if not names:
+        known = ", ".join(_BACKENDS)
+        msg = f"name at least one backend to require, e.g. require('onnxruntime'); known: {known}"
+        raise ValueError(msg)
+    infos = tuple(backend_info(name) for name in names)
+    missing = "".join(
+        f"\n  {info.name}: {info.reason}; {_remedy(info.name)}"
+        for info in infos
+        if not info.available
+    )
+    if missing:
+        msg = f"required backends are not available:{missing}"
+        raise ImportError(msg)
+    return infos
 
 
 def is_backend_version(name: str, specifier: str) -> bool:

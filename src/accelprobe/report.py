@@ -1,0 +1,262 @@
+"""``python -m accelprobe``: what is installed, what is wrong with it, and what would be used.
+
+The report reads only what detection already found, plus torch's version when IPEX is
+installed (to warn about a mismatched build). It imports no backend.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import textwrap
+
+from accelprobe import backends
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # pragma: no cover - seen by type checkers only
+    from collections.abc import Sequence
+    from typing import Any, TextIO
+
+__all__ = ["SCHEMA", "collect", "main"]
+
+SCHEMA = 1
+"""Version of the ``--json`` object; it changes when a key is removed or changes meaning."""
+
+_WIDTH = 80
+_EPILOG = """\
+examples:
+  accelprobe                          the full report
+  accelprobe --json | jq .selected    the same, as JSON (schema in the README)
+  accelprobe --select                 print the accelerator to use, e.g. in a script:
+                                        ACCEL=$(accelprobe --select) || exit 1
+  accelprobe --select ort             check that one accelerator can be used
+  accelprobe --require onnxruntime,openvino
+                                      exit 1, saying why, unless both are available
+
+exit status: 0 success, 1 a required backend or accelerator is not available,
+2 bad usage. Environment: ACCELPROBE_DISABLE turns backends off (e.g. "ipex,ov");
+ACCELPROBE_ACCELERATOR picks the accelerator that --select and the report choose.
+"""
+
+
+def _version() -> str:
+    return backends._version_of("accelprobe") or "0+unknown"  # noqa: SLF001
+
+
+def _torch_warning(entry: dict[str, Any]) -> str | None:
+    """Warn when IPEX's major.minor differs from torch's: IPEX then fails to import."""
+    version, distribution = entry["version"], entry["distribution"]
+    if version is None:
+        return None
+    torch = backends._version_of("torch")  # noqa: SLF001
+    if torch is None:
+        return f"{distribution} {version} is installed but torch is not; install torch"
+    wanted = ".".join(version.split("+")[0].split(".")[:2])
+    if ".".join(torch.split("+")[0].split(".")[:2]) == wanted:
+        return None
+    return (
+        f"{distribution} {version} is built for torch {wanted}.* but torch "
+        f"{torch} is installed, so importing it fails; install matching builds, "
+        f'e.g. pip install "torch=={wanted}.*"'
+    )
+
+
+def _warnings(entries: list[dict[str, Any]]) -> list[str]:
+    """Every problem worth a person's attention, each with the command that repairs it."""
+    warnings: list[str] = []
+    for entry in entries:
+        if entry["conflicts"]:
+            names = [entry["distribution"], *entry["conflicts"]]
+            keep = next((name for name in names if name != "onnxruntime"), names[0])
+            warnings.append(
+                f"{' and '.join(names)} are installed together and overwrite each other's "
+                f"{entry['module']} files; repair with: pip uninstall -y {' '.join(names)} && "
+                f"pip install {keep} (or whichever one you want)"
+            )
+        if entry["status"] in {"shadowed", "leftover"}:
+            warnings.append(f"{entry['reason']}; {entry['remedy']}")
+        elif entry["status"] == "disabled":
+            value = os.environ.get("ACCELPROBE_DISABLE", "")
+            warnings.append(f"{entry['name']} is turned off by ACCELPROBE_DISABLE={value}")
+        if entry["name"] == "ipex":
+            mismatch = _torch_warning(entry)
+            if mismatch:
+                warnings.append(mismatch)
+    return warnings
+
+
+def _entry(found: backends._Detection) -> dict[str, Any]:
+    """One backend's JSON object: ``backend_info()``'s fields, its status and remedy.
+
+    Built from detection's record directly: ``BackendInfo`` would cost the report an
+    import of ``dataclasses``, a fifth of its time budget.
+    """
+    dist = found.dist
+    return {
+        "name": found.key,
+        "module": backends._BACKENDS[found.key][0],  # noqa: SLF001
+        "available": found.available,
+        "status": found.status,
+        "distribution": dist.name if dist else None,
+        "version": dist.version if dist else None,
+        "location": found.location,
+        "reason": found.reason,
+        "remedy": None if found.available else backends._remedy(found.key),  # noqa: SLF001
+        "conflicts": list(backends._conflicts(found)),  # noqa: SLF001
+    }
+
+
+def collect() -> dict[str, object]:
+    """Everything the report shows, as the ``--json`` object (schema 1, see the README)."""
+    entries = [_entry(found) for found in backends._detections.values()]  # noqa: SLF001
+    selected: str | None = None
+    selection_error: str | None = None
+    try:
+        selected = backends.select_accelerator()
+    except (ImportError, ValueError) as error:
+        selection_error = str(error)
+    return {
+        "schema": SCHEMA,
+        "accelprobe": _version(),
+        "backends": entries,
+        "warnings": _warnings(entries),
+        "selected": selected,
+        "selection_error": selection_error,
+        "python": {
+            "version": platform.python_version(),
+            "implementation": platform.python_implementation(),
+            "executable": sys.executable,
+        },
+        "platform": f"{platform.system()} {platform.release()} {platform.machine()}",
+    }
+
+
+class _Style:
+    """ANSI colour, only on a terminal and never when ``NO_COLOR`` is set."""
+
+    def __init__(self, stream: TextIO) -> None:
+        isatty = getattr(stream, "isatty", None)
+        self.enabled = bool(isatty and isatty()) and not os.environ.get("NO_COLOR")
+
+    def __call__(self, text: str, code: str) -> str:
+        return f"\033[{code}m{text}\033[0m" if self.enabled else text
+
+
+def _wrap(text: str, indent: str, subsequent: str | None = None) -> str:
+    return textwrap.fill(
+        text,
+        _WIDTH,
+        initial_indent=indent,
+        subsequent_indent=indent + "  " if subsequent is None else subsequent,
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
+
+
+def _render(data: dict[str, object], style: _Style) -> str:
+    """The report as text, readable at 80 columns and in a CI log."""
+    entries: list[dict[str, object]] = data["backends"]  # type: ignore[assignment]
+    lines = [
+        style(f"accelprobe {data['accelprobe']}: inference backends in this environment", "1"),
+        "",
+        style(f"{'BACKEND':<15}{'OK':<5}{'DISTRIBUTION':<28}VERSION", "1"),
+    ]
+    for entry in entries:
+        ok = style("yes", "32") if entry["available"] else style("no ", "31")
+        lines.append(
+            f"{entry['name']:<15}{ok}  {entry['distribution'] or '-':<28}{entry['version'] or '-'}"
+        )
+        if entry["location"]:
+            lines.append(_wrap(f"at {entry['location']}", "  "))
+        if not entry["available"]:
+            lines.append(_wrap(str(entry["reason"]), "  "))
+    warnings: list[str] = data["warnings"]  # type: ignore[assignment]
+    if warnings:
+        lines += ["", style("WARNINGS", "1")]
+        lines += [style(_wrap(warning, "! ", "  "), "33") for warning in warnings]
+    lines += ["", style("ACCELERATOR", "1")]
+    if data["selected"]:
+        lines.append(f"select_accelerator() picks {style(str(data['selected']), '32;1')}")
+    else:
+        error = str(data["selection_error"]).splitlines()
+        lines.append(_wrap(f"select_accelerator() fails: {error[0]}", ""))
+        for line in error[1:]:  # one per accelerator; its command on a line of its own
+            explanation, _, command = line.strip().partition("; install with: ")
+            lines.append(_wrap(explanation, "  "))
+            lines.append(f"    {command}")
+    python: dict[str, str] = data["python"]  # type: ignore[assignment]
+    lines += [
+        "",
+        f"python      {python['version']} ({python['implementation']})",
+        f"platform    {data['platform']}",
+        _wrap(f"executable  {python['executable']}", ""),
+    ]
+    return "\n".join(lines)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="accelprobe",
+        description="Report which inference backends (ONNX Runtime, OpenVINO, IPEX, "
+        "optimum-intel, optimum-onnx) are really installed, why one is not, and which "
+        "accelerator select_accelerator() would pick. Imports no backend.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    output = parser.add_mutually_exclusive_group()
+    output.add_argument(
+        "--json", action="store_true", help="print the report as one JSON object (schema 1)"
+    )
+    output.add_argument(
+        "--select",
+        nargs="?",
+        const="",
+        metavar="NAME",
+        help="print only the accelerator to use (ov, ort or ipex), or check NAME; "
+        "on failure print why on stderr and exit 1",
+    )
+    parser.add_argument(
+        "--require",
+        metavar="NAME[,NAME]",
+        help="exit 1, with the reason, unless every named backend is available "
+        "(keys such as onnxruntime, openvino, ipex, optimum-intel, or ov/ort)",
+    )
+    parser.add_argument("--version", action="version", version=f"accelprobe {_version()}")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return its exit status (0, 1, or 2 for bad usage)."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.require is not None:
+        names = [name for name in args.require.split(",") if name.strip()]
+        try:
+            backends.require(*names)
+        except ValueError as error:
+            parser.error(f"--require: {error}")
+        except ImportError as error:
+            print(error, file=sys.stderr)
+            return 1
+    if args.select is not None:
+        try:
+            print(backends.select_accelerator(args.select or None))
+        except ValueError as error:
+            if args.select:
+                parser.error(f"--select: {error}")
+            print(error, file=sys.stderr)
+            return 1
+        except ImportError as error:
+            print(error, file=sys.stderr)
+            return 1
+        return 0
+    data = collect()
+    if args.json:
+        import json
+
+        print(json.dumps(data, indent=2))
+    else:
+        print(_render(data, _Style(sys.stdout)))
+    return 0
