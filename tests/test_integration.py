@@ -125,3 +125,55 @@ def test_script_in_working_directory_shadows_the_wheel(
     found = detect("", wheels["openvino"], cwd=tmp_path)
     openvino = found["flags"]["openvino"]
     assert openvino is False
+
+
+@pytest.fixture(scope="session")
+def runtimes() -> Path:
+    """ONNX Runtime and OpenVINO with their dependencies, for this interpreter (cached)."""
+    requirements = [WHEELS["onnxruntime"][0], WHEELS["openvino"][0]]
+    tag = f"runtimes-py{sys.version_info.major}.{sys.version_info.minor}"
+    key = hashlib.sha256(repr(requirements).encode()).hexdigest()[:12]
+    default = Path(__file__).parent.parent / ".cache" / "integration"
+    folder = Path(os.environ.get("ACCELPROBE_INTEGRATION_CACHE", default)) / key / tag
+    if not (folder / ".complete").exists():
+        command = [sys.executable, "-m", "pip", "install", "--quiet", "--only-binary=:all:"]
+        subprocess.run([*command, "--target", str(folder), *requirements], check=True)
+        (folder / ".complete").write_text("", encoding="utf-8")
+    return folder
+
+
+PROBE = """
+import dataclasses
+from accelprobe import probe
+for name in ('onnxruntime', 'openvino'):
+    for isolated in (False, True):
+        found = probe.probe(name, verify=True, isolated=isolated)
+        result[f'{name} {isolated}'] = dataclasses.asdict(found)
+def attempt(**kwargs):
+    try:
+        return accelprobe.select_accelerator(require_optimum=False, **kwargs)
+    except ImportError as error:
+        return str(error)
+result['cpu'] = attempt(device='cpu')
+result['cpu ort'] = attempt(device='cpu', candidates=['ort'])
+result['cuda'] = attempt(device='cuda')
+"""
+
+
+def test_probe_real_runtimes_on_the_cpu(runtimes: Path, tmp_path: Path) -> None:
+    result = detect(runtimes, cwd=tmp_path, after=PROBE)
+    for isolated in (False, True):
+        ort = result[f"onnxruntime {isolated}"]
+        assert ort["ok"], ort["reason"]
+        assert ort["version"] == VERSIONS["onnxruntime"]
+        cpu = {device["name"]: device for device in ort["devices"]}["CPUExecutionProvider"]
+        assert (cpu["ran"], cpu["detail"]) == (True, "ran on CPUExecutionProvider")
+        ov = result[f"openvino {isolated}"]
+        assert ov["ok"], ov["reason"]
+        assert ov["version"].startswith(VERSIONS["openvino"])
+        cpu = {device["name"]: device for device in ov["devices"]}["CPU"]
+        assert cpu["ran"] is True
+        assert cpu["description"]  # the processor's full name
+    assert result["cpu"] == "ov"
+    assert result["cpu ort"] == "ort"
+    assert result["cuda"].startswith("no accelerator is available with a cuda device:")

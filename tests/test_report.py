@@ -40,6 +40,7 @@ BACKEND_SCHEMA: dict[str, Any] = {
     "reason": str,
     "remedy": OPTIONAL_STR,
     "conflicts": list,
+    "probe": (dict, type(None)),
 }
 PYTHON_SCHEMA = {"version": str, "implementation": str, "executable": str}
 
@@ -48,7 +49,7 @@ def check_schema(data: dict[str, Any]) -> None:
     assert set(data) == set(SCHEMA)
     for key, kind in SCHEMA.items():
         assert isinstance(data[key], kind), key
-    assert data["schema"] == 1
+    assert data["schema"] == 2
     assert (data["selected"] is None) != (data["selection_error"] is None)
     assert set(data["python"]) == set(PYTHON_SCHEMA)
     assert all(isinstance(data["python"][k], t) for k, t in PYTHON_SCHEMA.items())
@@ -61,6 +62,7 @@ def check_schema(data: dict[str, Any]) -> None:
         assert entry["available"] is (entry["status"] == "available")
         assert (entry["remedy"] is None) is entry["available"]
         assert all(isinstance(name, str) for name in entry["conflicts"])
+        assert entry["probe"] is None  # only with --probe or --verify
     assert all(isinstance(warning, str) for warning in data["warnings"])
 
 

@@ -832,18 +832,46 @@ def available_accelerators(*, require_optimum: bool = True) -> tuple[Accelerator
     return tuple(name for name in ACCELERATORS if _ready(name, require_optimum=require_optimum))
 
 
+def _shows(accelerator: str, device: str | None) -> bool:
+    """Whether ``accelerator``'s runtime probe shows ``device`` (always, without one)."""
+    if device is None:
+        return True
+    from accelprobe import probe
+
+    return probe.probe(_ACCELERATOR_NEEDS[accelerator][1], verify=True).shows(device)
+
+
+def _not_shown(accelerator: str, *, require_optimum: bool, device: str) -> str:
+    """Say what ``accelerator`` lacks, or what its probe saw instead of ``device``."""
+    if not _ready(accelerator, require_optimum=require_optimum):
+        return _missing(accelerator, require_optimum=require_optimum)
+    from accelprobe import probe
+
+    found = probe.probe(_ACCELERATOR_NEEDS[accelerator][1], verify=True)
+    return f"{accelerator} shows no {device} device ({probe._seen(found, device)})"  # noqa: SLF001
+
+
 def select_accelerator(
     accelerator: str | None = None,
     *,
     candidates: Iterable[str] | None = None,
     require_optimum: bool = True,
+    device: str | None = None,
 ) -> Accelerator:
     """Pick the accelerator to run on: the one asked for, or the best one available.
 
     ``accelerator`` (or else ``ACCELPROBE_ACCELERATOR``) names one; otherwise the first of
-    ov > ort > ipex that is available, limited to ``candidates``. Raises ``ValueError`` for
-    an unknown name and ``ImportError``, with the install command, when it is not available.
+    ov > ort > ipex that is available, limited to ``candidates``. With ``device`` (``cpu``,
+    ``gpu``, ``npu``, ``cuda``, ``rocm``, ``directml``, ``xpu``, ``coreml``, ``qnn``) an
+    accelerator counts only where its runtime really ran a test model on such a device
+    (``accelprobe.probe.probe(..., verify=True)``, which imports the runtime). Raises
+    ``ValueError`` for an unknown name and ``ImportError``, saying what is missing and the
+    install command, when nothing fits.
     """
+    if device is not None:
+        from accelprobe import probe
+
+        device = probe._device_word(device)  # noqa: SLF001
     source = ""
     if accelerator is None:
         requested = _environment(_ACCELERATOR_VARIABLE).strip()
@@ -855,21 +883,28 @@ def select_accelerator(
         if choice not in allowed:
             msg = f"{source}{accelerator!r} is not among the candidates {', '.join(allowed)}"
             raise ValueError(msg)
-        if not _ready(choice, require_optimum=require_optimum):
+        if not _ready(choice, require_optimum=require_optimum) or not _shows(choice, device):
             asked = f" (asked for by {_ACCELERATOR_VARIABLE})" if source else ""
-            msg = f"accelerator {choice!r}{asked} is not available: " + _missing(
-                choice, require_optimum=require_optimum
+            why = (
+                _missing(choice, require_optimum=require_optimum)
+                if device is None
+                else _not_shown(choice, require_optimum=require_optimum, device=device)
             )
+            msg = f"accelerator {choice!r}{asked} is not available: {why}"
             raise ImportError(msg)
     else:
         for choice in allowed:
-            if _ready(choice, require_optimum=require_optimum):
+            if _ready(choice, require_optimum=require_optimum) and _shows(choice, device):
                 break
         else:
             missing = "".join(
-                f"\n  {_missing(name, require_optimum=require_optimum)}" for name in allowed
+                f"\n  {_missing(name, require_optimum=require_optimum)}"
+                if device is None
+                else f"\n  {_not_shown(name, require_optimum=require_optimum, device=device)}"
+                for name in allowed
             )
-            msg = f"no accelerator is available:{missing}"
+            fits = "available" if device is None else f"available with a {device} device"
+            msg = f"no accelerator is {fits}:{missing}"
             raise ImportError(msg)
     _log(_INFO, "selected accelerator %r", choice)
     return choice
@@ -886,6 +921,9 @@ def refresh() -> tuple[BackendInfo, ...]:
     with _lock:
         importlib.invalidate_caches()
         _listings.clear()
+        probe = sys.modules.get("accelprobe.probe")
+        if probe is not None:  # probe results describe the runtimes as they were
+            probe._results.clear()  # noqa: SLF001
         _detect_all()
         return all_backends()
 

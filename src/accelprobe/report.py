@@ -21,8 +21,10 @@ if TYPE_CHECKING:  # pragma: no cover - seen by type checkers only
 
 __all__ = ["SCHEMA", "collect", "main"]
 
-SCHEMA = 1
-"""Version of the ``--json`` object; it changes when a key is removed or changes meaning."""
+SCHEMA = 2
+"""Version of the ``--json`` object; it changes when keys are added, removed or change meaning.
+
+2 added ``backends[].probe`` (null unless ``--probe`` or ``--verify``)."""
 
 _WIDTH = 80
 _EPILOG = """\
@@ -34,6 +36,8 @@ examples:
   accelprobe --select ort             check that one accelerator can be used
   accelprobe --require onnxruntime,openvino
                                       exit 1, saying why, unless both are available
+  accelprobe --probe                  also import each runtime (in a child process) and
+                                      list its devices; --verify also runs a test model
 
 exit status: 0 success, 1 a required backend or accelerator is not available,
 2 bad usage. Environment: ACCELPROBE_DISABLE turns backends off (e.g. "ipex,ov");
@@ -108,9 +112,39 @@ def _entry(found: backends._Detection) -> dict[str, Any]:
     }
 
 
-def collect() -> dict[str, object]:
-    """Everything the report shows, as the ``--json`` object (schema 1, see the README)."""
+def _probe(key: str, *, verify: bool) -> dict[str, Any] | None:
+    """The runtime probe's findings for ``key`` (run in a child process), or None."""
+    from accelprobe import probe
+
+    if key not in probe._RUNTIMES:  # noqa: SLF001 - optimum-intel and optimum-onnx
+        return None
+    result = probe.probe(key, verify=verify, isolated=True)
+    return {
+        "ok": result.ok,
+        "version": result.version,
+        "reason": result.reason,
+        "verified": result.verified,
+        "devices": [
+            {
+                "name": device.name,
+                "words": list(device.words),
+                "description": device.description,
+                "ran": device.ran,
+                "detail": device.detail,
+            }
+            for device in result.devices
+        ],
+    }
+
+
+def collect(*, probe: bool = False, verify: bool = False) -> dict[str, object]:
+    """Everything the report shows, as the ``--json`` object (schema 2, see the README).
+
+    ``probe`` adds what each runtime offers; ``verify`` also runs a test model on it.
+    """
     entries = [_entry(found) for found in backends._detections.values()]  # noqa: SLF001
+    for entry in entries:
+        entry["probe"] = _probe(entry["name"], verify=verify) if probe or verify else None
     selected: str | None = None
     selection_error: str | None = None
     try:
@@ -155,6 +189,21 @@ def _wrap(text: str, indent: str, subsequent: str | None = None) -> str:
     )
 
 
+def _render_probe(found: dict[str, Any] | None) -> list[str]:
+    """A backend's devices, one line each, when the report was asked to probe."""
+    if found is None:
+        return []
+    if not found["ok"]:
+        return [_wrap(f"probe: {found['reason']}", "  ")]
+    lines = [f"  probe: {found['reason']}"]
+    for device in found["devices"]:
+        words = f" [{', '.join(device['words'])}]" if device["words"] else ""
+        about = f" {device['description']}" if device["description"] else ""
+        ran = ("did not run: " if device["ran"] is False else "") + device["detail"]
+        lines.append(_wrap(f"{device['name']}{words}{about}" + (f"; {ran}" if ran else ""), "    "))
+    return lines
+
+
 def _render(data: dict[str, object], style: _Style) -> str:
     """The report as text, readable at 80 columns and in a CI log."""
     entries: list[dict[str, object]] = data["backends"]  # type: ignore[assignment]
@@ -172,6 +221,7 @@ def _render(data: dict[str, object], style: _Style) -> str:
             lines.append(_wrap(f"at {entry['location']}", "  "))
         if not entry["available"]:
             lines.append(_wrap(str(entry["reason"]), "  "))
+        lines += _render_probe(entry["probe"])  # type: ignore[arg-type]
     warnings: list[str] = data["warnings"]  # type: ignore[assignment]
     if warnings:
         lines += ["", style("WARNINGS", "1")]
@@ -223,6 +273,17 @@ def _parser() -> argparse.ArgumentParser:
         help="exit 1, with the reason, unless every named backend is available "
         "(keys such as onnxruntime, openvino, ipex, optimum-intel, or ov/ort)",
     )
+    parser.add_argument(
+        "--probe",
+        action="store_true",
+        help="also import each runtime, in a child process, and list its devices",
+    )
+    parser.add_argument(
+        "--verify",
+        action="store_true",
+        help="like --probe, and run a one-operation model on each device to show where it "
+        "really runs (a provider that falls back to the CPU says so)",
+    )
     parser.add_argument("--version", action="version", version=f"accelprobe {_version()}")
     return parser
 
@@ -252,7 +313,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(error, file=sys.stderr)
             return 1
         return 0
-    data = collect()
+    data = collect(probe=args.probe, verify=args.verify)
     if args.json:
         import json
 

@@ -1,0 +1,314 @@
+"""The runtime probe, against fake runtimes built on disk, in fresh interpreters."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from tests.fake import build, cli, detect, installed
+from tests.runtimes import runtimes
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+PROBE_ALL = """
+import dataclasses
+from accelprobe import probe
+result['probes'] = {
+    name: dataclasses.asdict(probe.probe(name, verify=VERIFY, isolated=ISOLATED, timeout=20))
+    for name in ('onnxruntime', 'openvino', 'ipex')
+}
+"""
+
+
+def probe_all(
+    site: Path, cwd: Path, *, verify: bool, isolated: bool, mode: str = ""
+) -> dict[str, Any]:
+    code = PROBE_ALL.replace("VERIFY", str(verify)).replace("ISOLATED", str(isolated))
+    result = detect(site, cwd=cwd, after=code, env={"FAKE_RUNTIME": mode} if mode else None)
+    probes: dict[str, Any] = result["probes"]
+    return probes
+
+
+def devices(found: dict[str, Any]) -> dict[str, tuple[Any, str]]:
+    return {device["name"]: (device["ran"], device["detail"]) for device in found["devices"]}
+
+
+@pytest.mark.parametrize("isolated", [False, True])
+def test_lists_devices_without_running_them(tmp_path: Path, isolated: bool) -> None:
+    site = build(tmp_path / "site", runtimes())
+    probes = probe_all(site, tmp_path, verify=False, isolated=isolated)
+    ort = probes["onnxruntime"]
+    assert ort["ok"]
+    assert ort["version"] == "1.99.0"
+    assert ort["isolated"] is isolated
+    assert ort["reason"].startswith("onnxruntime offers CPUExecutionProvider, CUDA")
+    assert ort["devices"][1] == {
+        "name": "CUDAExecutionProvider",
+        "words": ["gpu", "cuda"],
+        "description": "",
+        "ran": None,
+        "detail": "",
+    }
+    ov = probes["openvino"]
+    assert ov["version"] == "2099.1.0-fake"
+    assert [(d["name"], d["words"], d["description"]) for d in ov["devices"]] == [
+        ("CPU", ["cpu"], "Fake CPU"),
+        ("GPU.1", ["gpu"], "Fake GPU"),
+        ("NPU", ["npu"], "(no name: device property failed)"),
+        ("GNA", [], "Fake GNA"),
+    ]
+    ipex = probes["ipex"]
+    assert ipex["version"] == "2.8.0+xpu"
+    assert [(d["name"], d["words"], d["description"]) for d in ipex["devices"]] == [
+        ("cpu", ["cpu"], ""),
+        ("xpu:0", ["gpu", "xpu"], "Fake Arc 0"),
+        ("xpu:1", ["gpu", "xpu"], "Fake Arc 1"),
+        ("xpu:2", ["gpu", "xpu"], "Fake Arc 2"),
+    ]
+
+
+def test_verify_says_where_the_model_really_ran(tmp_path: Path) -> None:
+    site = build(tmp_path / "site", runtimes())
+    probes = probe_all(site, tmp_path, verify=True, isolated=False)
+    assert devices(probes["onnxruntime"]) == {
+        "CPUExecutionProvider": (True, "ran on CPUExecutionProvider"),
+        "CUDAExecutionProvider": (
+            False,
+            (
+                "fell back to CPUExecutionProvider: CUDA provider is not usable "
+                "EP Error libcudnn.so.9 missing; Falling back to CPU"
+            ),
+        ),
+        "DmlExecutionProvider": (False, "fell back to CPUExecutionProvider"),
+        "QNNExecutionProvider": (False, "fell back to an unknown provider"),
+        "WrongExecutionProvider": (False, "computed 4.0 instead of 3.0"),
+        "BrokenExecutionProvider": (False, "RuntimeError: provider failed to initialise"),
+    }
+    assert devices(probes["openvino"]) == {
+        "CPU": (True, "ran on CPU"),
+        "GPU.1": (True, "ran on GPU"),
+        "NPU": (False, "ran on CPU instead"),
+        "GNA": (False, "computed 5.0 instead of 3.0"),
+    }
+    assert devices(probes["ipex"]) == {
+        "cpu": (True, "ran on cpu"),
+        "xpu:0": (True, "ran on xpu:0"),
+        "xpu:1": (False, "computed 4.0 instead of 3.0"),
+        "xpu:2": (False, "ran on cpu instead"),
+    }
+
+
+@pytest.mark.parametrize(
+    ("mode", "names"),
+    [("no-xpu", ["cpu"]), ("xpu-off", ["cpu"])],
+)
+def test_ipex_without_an_xpu(tmp_path: Path, mode: str, names: list[str]) -> None:
+    site = build(tmp_path / "site", runtimes())
+    ipex = probe_all(site, tmp_path, verify=False, isolated=False, mode=mode)["ipex"]
+    assert [device["name"] for device in ipex["devices"]] == names
+
+
+@pytest.mark.parametrize(
+    ("mode", "reason"),
+    [
+        ("raise", "importing or asking onnxruntime failed: ImportError: libonnxruntime.so"),
+        ("exit", "the onnxruntime probe exited with status 3 and no result"),
+        ("garbage", "the onnxruntime probe exited with status 0 and no result"),
+        ("bad-json", "the onnxruntime probe exited with status 0 and no result"),
+        ("hang", "the onnxruntime probe did not finish within 3 s"),
+    ],
+)
+def test_isolated_survives_hostile_runtimes(tmp_path: Path, mode: str, reason: str) -> None:
+    site = build(tmp_path / "site", runtimes())
+    after = (
+        "import dataclasses\n"
+        "from accelprobe import probe\n"
+        "found = probe.probe('onnxruntime', isolated=True, timeout=3)\n"
+        "result['found'] = dataclasses.asdict(found)\n"
+    )
+    result = detect(site, cwd=tmp_path, after=after, env={"FAKE_RUNTIME": mode})
+    found = result["found"]
+    assert not found["ok"]
+    assert found["devices"] == []
+    assert found["reason"].startswith(reason)
+
+
+def test_isolated_probe_that_cannot_start(tmp_path: Path) -> None:
+    site = build(tmp_path / "site", runtimes())
+    after = (
+        "from accelprobe import probe\n"
+        "sys.executable = '/nonexistent/python'\n"
+        "result['reason'] = probe.probe('ort', isolated=True).reason\n"
+    )
+    result = detect(site, cwd=tmp_path, after=after)
+    assert result["reason"].startswith("the onnxruntime probe could not start: ")
+
+
+def test_probe_of_a_missing_runtime_and_bad_names(tmp_path: Path) -> None:
+    after = """
+from accelprobe import probe
+found = probe.probe('ov')
+result['reason'] = found.reason
+result['same'] = probe.probe('openvino') is found
+for name in ('optimum-intel', 'cuda'):
+    try:
+        probe.probe(name)
+    except ValueError as error:
+        result[name] = str(error)
+"""
+    result = detect(cwd=tmp_path, after=after)
+    assert result["reason"] == "not installed: no module named 'openvino'"
+    assert result["same"] is True  # cached
+    assert result["optimum-intel"] == (
+        "probe() knows the runtimes openvino, onnxruntime, ipex, not 'optimum-intel'"
+    )
+    assert result["cuda"].startswith("unknown backend 'cuda'")
+
+
+SELECT = """
+import accelprobe
+def attempt(**kwargs):
+    try:
+        return accelprobe.select_accelerator(**kwargs)
+    except (ImportError, ValueError) as error:
+        return f"{type(error).__name__}: {error}"
+result['cases'] = [attempt(**kwargs) for kwargs in CASES]
+"""
+
+
+def test_select_by_device(tmp_path: Path) -> None:
+    site = build(tmp_path / "site", {**runtimes(), **installed("optimum-intel", "optimum-onnx")})
+    cases: list[dict[str, Any]] = [
+        {"device": "cpu"},
+        {"device": " GPU "},
+        {"device": "cuda"},
+        {"device": "xpu"},
+        {"device": "npu", "candidates": ["ort", "ipex"]},
+        {"accelerator": "ort", "device": "cuda"},
+        {"accelerator": "ort", "device": "cpu"},
+        {"device": "tpu"},
+        {"device": "gpu", "candidates": ["ort"]},
+    ]
+    after = SELECT.replace("CASES", repr(cases))
+    result = detect(site, cwd=tmp_path, after=after, env={"ACCELPROBE_DISABLE": "ipex"})
+    ipex = (
+        "  ipex needs optimum-intel and ipex (ipex: disabled by ACCELPROBE_DISABLE); "
+        'install with: pip install "optimum-intel[ipex]"'
+    )
+    cuda = (
+        "CUDAExecutionProvider did not run: fell back to CPUExecutionProvider: CUDA provider "
+        "is not usable EP Error libcudnn.so.9 missing; Falling back to CPU"
+    )
+    dml = "DmlExecutionProvider did not run: fell back to CPUExecutionProvider"
+    assert result["cases"] == [
+        "ov",
+        "ov",
+        (
+            "ImportError: no accelerator is available with a cuda device:\n"
+            "  ov shows no cuda device (openvino offers CPU, GPU.1, NPU, GNA)\n"
+            f"  ort shows no cuda device ({cuda})\n{ipex}"
+        ),
+        (
+            "ImportError: no accelerator is available with a xpu device:\n"
+            "  ov shows no xpu device (openvino offers CPU, GPU.1, NPU, GNA)\n"
+            "  ort shows no xpu device (onnxruntime offers CPUExecutionProvider, "
+            "CUDAExecutionProvider, DmlExecutionProvider, QNNExecutionProvider, "
+            f"WrongExecutionProvider, BrokenExecutionProvider)\n{ipex}"
+        ),
+        (
+            "ImportError: no accelerator is available with a npu device:\n"
+            "  ort shows no npu device (QNNExecutionProvider did not run: fell back to an "
+            f"unknown provider)\n{ipex}"
+        ),
+        f"ImportError: accelerator 'ort' is not available: ort shows no cuda device ({cuda})",
+        "ort",
+        (
+            "ValueError: unknown device 'tpu'; expected one of: cpu, gpu, npu, cuda, rocm, "
+            "directml, xpu, coreml, qnn"
+        ),
+        (
+            "ImportError: no accelerator is available with a gpu device:\n"
+            f"  ort shows no gpu device ({cuda}; {dml})"
+        ),
+    ]
+
+
+def test_select_by_device_skips_a_runtime_that_fails(tmp_path: Path) -> None:
+    site = build(tmp_path / "site", {**runtimes(), **installed("optimum-onnx")})
+    cases = [{"device": "cpu"}, {"accelerator": "ort", "device": "cpu"}]
+    after = SELECT.replace("CASES", repr(cases))
+    result = detect(site, cwd=tmp_path, after=after, env={"FAKE_RUNTIME": "raise"})
+    failed = (
+        "importing or asking onnxruntime failed: ImportError: libonnxruntime.so: cannot open "
+        "shared object file"
+    )
+    assert result["cases"] == [
+        (
+            "ImportError: no accelerator is available with a cpu device:\n"
+            "  ov needs optimum-intel and openvino (optimum-intel: no module named "
+            "'optimum.intel'); install with: pip install \"optimum-intel[openvino]\"\n"
+            f"  ort shows no cpu device ({failed})\n"
+            "  ipex needs optimum-intel and ipex (optimum-intel: no module named "
+            "'optimum.intel'); install with: pip install \"optimum-intel[ipex]\""
+        ),
+        f"ImportError: accelerator 'ort' is not available: ort shows no cpu device ({failed})",
+    ]
+
+
+def test_refresh_forgets_probe_results(tmp_path: Path) -> None:
+    after = """
+from accelprobe import probe
+first = probe.probe('onnxruntime')
+accelprobe.refresh()
+result['new'] = probe.probe('onnxruntime') is not first
+"""
+    site = build(tmp_path / "site", runtimes())
+    assert detect(site, cwd=tmp_path, after=after)["new"] is True
+    assert detect(cwd=tmp_path, after="accelprobe.refresh()")["flags"]["onnxruntime"] is False
+
+
+@pytest.mark.parametrize("option", ["--probe", "--verify"])
+def test_report_probe_options(tmp_path: Path, option: str) -> None:
+    site = build(tmp_path / "site", runtimes())
+    data = json.loads(cli(site, args=["--json", option], cwd=tmp_path).stdout)
+    assert data["schema"] == 2
+    probes = {entry["name"]: entry["probe"] for entry in data["backends"]}
+    assert probes["optimum-intel"] is None
+    assert probes["onnxruntime"]["ok"]
+    assert probes["onnxruntime"]["verified"] is (option == "--verify")
+    assert probes["onnxruntime"]["devices"][0]["ran"] is (True if option == "--verify" else None)
+    text = cli(site, args=[option], cwd=tmp_path, env={"FAKE_RUNTIME": ""}).stdout
+    assert "  probe: onnxruntime offers CPUExecutionProvider, CUDAExecutionProvider" in text
+    assert "    CPU [cpu] Fake CPU" in text
+    if option == "--verify":
+        assert "    CPUExecutionProvider [cpu]; ran on CPUExecutionProvider" in text
+        assert "    NPU [npu] (no name: device property failed); did not run: ran on CPU" in text
+
+
+def test_report_probe_of_a_failing_runtime(tmp_path: Path) -> None:
+    site = build(tmp_path / "site", runtimes())
+    text = cli(site, args=["--probe"], cwd=tmp_path, env={"FAKE_RUNTIME": "exit"}).stdout
+    assert "  probe: the onnxruntime probe exited with status 3 and no result" in text
+
+
+@pytest.mark.parametrize(
+    ("value", "encoded"),
+    [(0, b"\x00"), (1, b"\x01"), (127, b"\x7f"), (128, b"\x80\x01"), (300, b"\xac\x02")],
+)
+def test_protobuf_varint(value: int, encoded: bytes) -> None:
+    from accelprobe import probe
+
+    assert probe._varint(value) == encoded
+
+
+def test_test_model_bytes() -> None:
+    from accelprobe import probe
+
+    model = probe._add_model()
+    assert model.startswith(b"\x08\x07:")  # ir_version 7, then the graph (field 7)
+    assert model.endswith(b"B\x02\x10\x0d")  # opset_import { version: 13 }
+    for text in (b"Add", b"accelprobe", b"x", b"y"):
+        assert text in model
