@@ -104,14 +104,10 @@ def _environment(env: dict[str, str] | None) -> dict[str, str]:
     return environment
 
 
-def cli(
-    *path: str | Path,
-    args: list[str],
-    cwd: Path,
-    env: dict[str, str] | None = None,
+def _run_driver(
+    config: dict[str, Any], cwd: Path, env: dict[str, str] | None
 ) -> subprocess.CompletedProcess[str]:
-    """Run ``python -m accelprobe ARGS`` in a fresh interpreter whose sys.path starts with path."""
-    config = {"path": [os.fspath(entry) for entry in path], "before": "", "argv": args}
+    """Run tests/_driver.py with ``config`` in a fresh interpreter, warnings as errors."""
     return subprocess.run(
         [sys.executable, "-I", "-W", "error", "-c", DRIVER, json.dumps(config)],
         cwd=cwd,
@@ -121,6 +117,17 @@ def cli(
         timeout=120,
         check=False,
     )
+
+
+def cli(
+    *path: str | Path,
+    args: list[str],
+    cwd: Path,
+    env: dict[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m accelprobe ARGS`` in a fresh interpreter whose sys.path starts with path."""
+    config = {"path": [os.fspath(entry) for entry in path], "before": "", "argv": args}
+    return _run_driver(config, cwd, env)
 
 
 def detect(
@@ -140,15 +147,7 @@ def detect(
         "result['infos'] = {i.name: dataclasses.asdict(i) for i in accelprobe.all_backends()}"
     )
     config = {"path": [os.fspath(entry) for entry in path], "before": before, "after": after}
-    completed = subprocess.run(
-        [sys.executable, "-I", "-W", "error", "-c", DRIVER, json.dumps(config)],
-        cwd=cwd,
-        env=_environment(env),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    completed = _run_driver(config, cwd, env)
     assert completed.returncode == 0, completed.stderr
     result: dict[str, Any] = json.loads(completed.stdout.strip().rsplit("\n", 1)[-1])
     result["stderr"] = completed.stderr
