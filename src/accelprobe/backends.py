@@ -476,7 +476,7 @@ def _from_importlib_metadata(name: str, dirs: Sequence[str]) -> _Dist | None:
         finder
         for finder in sys.meta_path
         if hasattr(finder, "find_distributions")
-        and getattr(finder, "__module__", "") != ("_frozen_importlib_external")
+        and getattr(finder, "__module__", "") != "_frozen_importlib_external"
     ]
     if not zips and not finders:
         return None
@@ -553,12 +553,12 @@ def _owner(key: str, location: str, parts: list[str]) -> tuple[_Dist | None, str
             f"{module} at {location} does not come from an installed distribution "
             f"({_describe_names(names)} is not installed)"
         )
-    for dist in candidates:
-        copy = _copy_of(dist, parts)
+    copies = [_copy_of(dist, parts) for dist in candidates]
+    for dist, copy in zip(candidates, copies):
         if copy is not None and _same_path(copy, location):
             return dist, ""
     dist = candidates[0]
-    if _copy_of(dist, parts) is None:
+    if copies[0] is None:
         return dist, ""  # an editable install: no copy beside the metadata
     kind = "folder" if os.path.isdir(location) else "file"
     return dist, f"a {kind} {location} shadows {dist.name} {dist.version} installed in {dist.site}"
