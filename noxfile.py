@@ -19,6 +19,9 @@ nox.options.sessions = ["tests", "integration", "lint", "typing", "bench"]
 
 ROOT = Path(__file__).parent
 PYTHONS = ["3.9", "3.10", "3.11", "3.12", "3.13"]
+# Pinned so that a new release's rules cannot turn CI red on an unchanged tree.
+RUFF = "ruff==0.17.6"
+MYPY = "mypy==2.4.1"
 PYENV_ROOT = os.environ.get("PYENV_ROOT", os.path.expanduser("~/.pyenv"))  # noqa: PTH111
 for _bin in sorted(glob.glob(os.path.join(PYENV_ROOT, "versions", "3.*", "bin"))):  # noqa: PTH118, PTH207
     os.environ["PATH"] = _bin + os.pathsep + os.environ["PATH"]
@@ -55,7 +58,7 @@ def integration(session: nox.Session) -> None:
 @nox.session(python=FOUND[-1:])
 def lint(session: nox.Session) -> None:
     """Ruff's checks and formatting."""
-    session.install("ruff")
+    session.install(RUFF)
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
 
@@ -63,7 +66,7 @@ def lint(session: nox.Session) -> None:
 @nox.session(python=FOUND[-1:])
 def typing(session: nox.Session) -> None:
     """mypy --strict on the package, the tests, the benchmarks and this file."""
-    session.install(".[test]", "mypy", "nox")
+    session.install(".[test]", MYPY, "nox")
     session.run("mypy", *session.posargs)
 
 
