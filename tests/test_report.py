@@ -93,6 +93,8 @@ def test_help_through_the_real_entry_point(tmp_path: Path) -> None:
     assert completed.returncode == 0
     for option in ("--json", "--select", "--require", "--version", "examples:", "exit status"):
         assert option in completed.stdout
+    assert "(schema 2)" in completed.stdout
+    assert max(len(line) for line in completed.stdout.splitlines()) <= 80
 
 
 def test_report_with_nothing_installed(tmp_path: Path) -> None:

@@ -29,19 +29,21 @@ SCHEMA = 2
 _WIDTH = 80
 _EPILOG = """\
 examples:
-  accelprobe                          the full report
-  accelprobe --json | jq .selected    the same, as JSON (schema in the README)
-  accelprobe --select                 print the accelerator to use, e.g. in a script:
-                                        ACCEL=$(accelprobe --select) || exit 1
-  accelprobe --select ort             check that one accelerator can be used
-  accelprobe --require onnxruntime,openvino
-                                      exit 1, saying why, unless both are available
-  accelprobe --probe                  also import each runtime (in a child process) and
-                                      list its devices; --verify also runs a test model
+  accelprobe                     the full report
+  accelprobe --json | jq .selected
+                                 the same as JSON (schema in the README)
+  accelprobe --select            print the accelerator to use; in a script:
+                                   ACCEL=$(accelprobe --select) || exit 1
+  accelprobe --select ort        check that one accelerator can be used
+  accelprobe --require ort,ov    exit 1, saying why, unless both are available
+  accelprobe --probe             also import each runtime (in a child process)
+                                 and list its devices; --verify also runs a
+                                 test model on each
 
 exit status: 0 success, 1 a required backend or accelerator is not available,
-2 bad usage. Environment: ACCELPROBE_DISABLE turns backends off (e.g. "ipex,ov");
-ACCELPROBE_ACCELERATOR picks the accelerator that --select and the report choose.
+2 bad usage. Environment: ACCELPROBE_DISABLE turns backends off (e.g.
+"ipex,ov"); ACCELPROBE_ACCELERATOR picks the accelerator that --select and the
+report choose.
 """
 
 
@@ -249,15 +251,17 @@ def _render(data: dict[str, object], style: _Style) -> str:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="accelprobe",
-        description="Report which inference backends (ONNX Runtime, OpenVINO, IPEX, "
-        "optimum-intel, optimum-onnx) are really installed, why one is not, and which "
+        description="Report which inference backends (ONNX Runtime, OpenVINO, IPEX,\n"
+        "optimum-intel, optimum-onnx) are really installed, why one is not, and which\n"
         "accelerator select_accelerator() would pick. Imports no backend.",
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     output = parser.add_mutually_exclusive_group()
     output.add_argument(
-        "--json", action="store_true", help="print the report as one JSON object (schema 1)"
+        "--json",
+        action="store_true",
+        help=f"print the report as one JSON object (schema {SCHEMA})",
     )
     output.add_argument(
         "--select",
