@@ -79,12 +79,17 @@ def time_processes(variants: dict[str, str], runs: int) -> dict[str, float]:
     """Median wall time, in ms, of ``python -I -c CODE`` per variant, runs interleaved."""
     samples: dict[str, list[float]] = {name: [] for name in variants}
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("ACCELPROBE_", "PYTHON"))}
+
+    def run(code: str) -> None:
+        command = [sys.executable, "-I", "-c", code]
+        subprocess.run(command, check=True, env=environ, stdout=subprocess.DEVNULL)
+
     for code in variants.values():  # warm up: compile bytecode, fill the disk cache
-        subprocess.run([sys.executable, "-I", "-c", code], check=True, env=environ)
+        run(code)
     for _ in range(runs):
         for name, code in variants.items():
             start = time.perf_counter()
-            subprocess.run([sys.executable, "-I", "-c", code], check=True, env=environ)
+            run(code)
             samples[name].append((time.perf_counter() - start) * 1000)
     return {name: statistics.median(values) for name, values in samples.items()}
 

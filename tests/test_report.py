@@ -296,3 +296,17 @@ def test_colour_only_on_a_terminal(tmp_path: Path, no_color: str, coloured: bool
     assert process.wait(timeout=60) == 0
     assert (b"\033[32myes\033[0m" in output) is coloured
     assert (b"\033[" in output) is coloured
+
+
+def test_interpreter_and_platform_agree_with_the_platform_module() -> None:
+    import platform
+
+    from accelprobe.report import collect
+
+    data = collect()
+    assert data["python"] == {
+        "version": platform.python_version(),
+        "implementation": platform.python_implementation(),
+        "executable": sys.executable,
+    }
+    assert data["platform"] == f"{platform.system()} {platform.release()} {platform.machine()}"

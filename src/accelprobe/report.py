@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import sys
 import textwrap
 
@@ -161,12 +160,28 @@ def collect(*, probe: bool = False, verify: bool = False) -> dict[str, object]:
         "selected": selected,
         "selection_error": selection_error,
         "python": {
-            "version": platform.python_version(),
-            "implementation": platform.python_implementation(),
+            "version": ".".join(str(part) for part in sys.version_info[:3]),
+            "implementation": _IMPLEMENTATIONS.get(
+                sys.implementation.name, sys.implementation.name
+            ),
             "executable": sys.executable,
         },
-        "platform": f"{platform.system()} {platform.release()} {platform.machine()}",
+        "platform": _platform(),
     }
+
+
+_IMPLEMENTATIONS = {"cpython": "CPython", "pypy": "PyPy"}
+
+
+def _platform() -> str:
+    """System, release and machine, as ``platform`` gives them, without its 2 ms import."""
+    uname = getattr(os, "uname", None)
+    if uname is None:  # pragma: no cover - Windows has no os.uname
+        import platform
+
+        return f"{platform.system()} {platform.release()} {platform.machine()}"
+    system = uname()
+    return f"{system.sysname} {system.release} {system.machine}"
 
 
 class _Style:
