@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.fake import build, cli, dist, installed
+from tests.fake import build, cli, detect, dist, installed
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -310,3 +310,18 @@ def test_interpreter_and_platform_agree_with_the_platform_module() -> None:
         "executable": sys.executable,
     }
     assert data["platform"] == f"{platform.system()} {platform.release()} {platform.machine()}"
+
+
+def test_plain_report_skips_argparse(tmp_path: Path) -> None:
+    after = (
+        "import io, contextlib\n"
+        "from accelprobe import report\n"
+        "with contextlib.redirect_stdout(io.StringIO()) as out:\n"
+        "    result['status'] = report.main([])\n"
+        "result['argparse'] = 'argparse' in sys.modules\n"
+        "result['same'] = out.getvalue().startswith('accelprobe ')\n"
+    )
+    result = detect(cwd=tmp_path, after=after)
+    assert result["status"] == 0
+    assert result["same"] is True
+    assert result["argparse"] is False

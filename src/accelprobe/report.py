@@ -6,7 +6,6 @@ installed (to warn about a mismatched build). It imports no backend.
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 import textwrap
@@ -15,6 +14,7 @@ from accelprobe import backends
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover - seen by type checkers only
+    import argparse
     from collections.abc import Sequence
     from typing import Any, TextIO
 
@@ -264,6 +264,8 @@ def _render(data: dict[str, object], style: _Style) -> str:
 
 
 def _parser() -> argparse.ArgumentParser:
+    import argparse
+
     parser = argparse.ArgumentParser(
         prog="accelprobe",
         description="Report which inference backends (ONNX Runtime, OpenVINO, IPEX,\n"
@@ -307,10 +309,24 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _print_report(*, as_json: bool, probe: bool, verify: bool) -> int:
+    data = collect(probe=probe, verify=verify)
+    if as_json:
+        import json
+
+        print(json.dumps(data, indent=2))
+    else:
+        print(_render(data, _Style(sys.stdout)))
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return its exit status (0, 1, or 2 for bad usage)."""
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    if not arguments:  # the plain report: nothing to parse, so no argparse (~7 ms)
+        return _print_report(as_json=False, probe=False, verify=False)
     parser = _parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(arguments)
     if args.require is not None:
         names = [name for name in args.require.split(",") if name.strip()]
         try:
@@ -332,11 +348,4 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(error, file=sys.stderr)
             return 1
         return 0
-    data = collect(probe=args.probe, verify=args.verify)
-    if args.json:
-        import json
-
-        print(json.dumps(data, indent=2))
-    else:
-        print(_render(data, _Style(sys.stdout)))
-    return 0
+    return _print_report(as_json=args.json, probe=args.probe, verify=args.verify)
