@@ -138,7 +138,7 @@ def _probe(key: str, *, verify: bool) -> dict[str, Any] | None:
     }
 
 
-def collect(*, probe: bool = False, verify: bool = False) -> dict[str, object]:
+def collect(*, probe: bool = False, verify: bool = False) -> dict[str, Any]:
     """Everything the report shows, as the ``--json`` object (schema 2, see the README).
 
     ``probe`` adds what each runtime offers; ``verify`` also runs a test model on it.
@@ -221,9 +221,9 @@ def _render_probe(found: dict[str, Any] | None) -> list[str]:
     return lines
 
 
-def _render(data: dict[str, object], style: _Style) -> str:
+def _render(data: dict[str, Any], style: _Style) -> str:
     """The report as text, readable at 80 columns and in a CI log."""
-    entries: list[dict[str, object]] = data["backends"]  # type: ignore[assignment]
+    entries: list[dict[str, Any]] = data["backends"]
     lines = [
         style(f"accelprobe {data['accelprobe']}: inference backends in this environment", "1"),
         "",
@@ -238,8 +238,8 @@ def _render(data: dict[str, object], style: _Style) -> str:
             lines.append(_wrap(f"at {entry['location']}", "  "))
         if not entry["available"]:
             lines.append(_wrap(str(entry["reason"]), "  "))
-        lines += _render_probe(entry["probe"])  # type: ignore[arg-type]
-    warnings: list[str] = data["warnings"]  # type: ignore[assignment]
+        lines += _render_probe(entry["probe"])
+    warnings: list[str] = data["warnings"]
     if warnings:
         lines += ["", style("WARNINGS", "1")]
         lines += [style(_wrap(warning, "! ", "  "), "33") for warning in warnings]
@@ -253,7 +253,7 @@ def _render(data: dict[str, object], style: _Style) -> str:
             explanation, _, command = line.strip().partition("; install with: ")
             lines.append(_wrap(explanation, "  "))
             lines.append(f"    {command}")
-    python: dict[str, str] = data["python"]  # type: ignore[assignment]
+    python: dict[str, str] = data["python"]
     lines += [
         "",
         f"python      {python['version']} ({python['implementation']})",
