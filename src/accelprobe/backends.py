@@ -841,9 +841,9 @@ def _shows(accelerator: str, device: str | None) -> bool:
     return probe.probe(_ACCELERATOR_NEEDS[accelerator][1], verify=True).shows(device)
 
 
-def _not_shown(accelerator: str, *, require_optimum: bool, device: str) -> str:
+def _why_not(accelerator: str, *, require_optimum: bool, device: str | None) -> str:
     """Say what ``accelerator`` lacks, or what its probe saw instead of ``device``."""
-    if not _ready(accelerator, require_optimum=require_optimum):
+    if device is None or not _ready(accelerator, require_optimum=require_optimum):
         return _missing(accelerator, require_optimum=require_optimum)
     from accelprobe import probe
 
@@ -885,11 +885,7 @@ def select_accelerator(
             raise ValueError(msg)
         if not _ready(choice, require_optimum=require_optimum) or not _shows(choice, device):
             asked = f" (asked for by {_ACCELERATOR_VARIABLE})" if source else ""
-            why = (
-                _missing(choice, require_optimum=require_optimum)
-                if device is None
-                else _not_shown(choice, require_optimum=require_optimum, device=device)
-            )
+            why = _why_not(choice, require_optimum=require_optimum, device=device)
             msg = f"accelerator {choice!r}{asked} is not available: {why}"
             raise ImportError(msg)
     else:
@@ -898,9 +894,7 @@ def select_accelerator(
                 break
         else:
             missing = "".join(
-                f"\n  {_missing(name, require_optimum=require_optimum)}"
-                if device is None
-                else f"\n  {_not_shown(name, require_optimum=require_optimum, device=device)}"
+                f"\n  {_why_not(name, require_optimum=require_optimum, device=device)}"
                 for name in allowed
             )
             fits = "available" if device is None else f"available with a {device} device"

@@ -386,10 +386,7 @@ def _device_word(device: object) -> str:
 
 def _seen(result: ProbeResult, word: str) -> str:
     """What ``result`` shows instead of a working ``word`` device, for an error message."""
-    if not result.ok:
-        return result.reason
     failed = [device for device in result.devices if word in device.words]
-    if failed:
-        return "; ".join(f"{device.name} did not run: {device.detail}" for device in failed)
-    names = ", ".join(device.name for device in result.devices) or "no device"
-    return f"{result.name} offers {names}"
+    if not failed:  # the reason says what the runtime offers, or why it offers nothing
+        return result.reason
+    return "; ".join(f"{device.name} did not run: {device.detail}" for device in failed)
