@@ -341,3 +341,16 @@ def test_require(isolated: Path) -> None:
         accelprobe.require()
     with pytest.raises(ValueError, match="unknown backend 'tpu'"):
         accelprobe.require("tpu")
+
+
+def test_version_is_read_without_importlib_metadata(tmp_path: Path) -> None:
+    from tests.fake import detect
+
+    before = "result['loaded before'] = 'importlib.metadata' in sys.modules"
+    after = (
+        "result['version'] = accelprobe.__version__\n"
+        "result['loaded after'] = 'importlib.metadata' in sys.modules\n"
+    )
+    result = detect(cwd=tmp_path, before=before, after=after)
+    assert result["version"] == "0.1.0"
+    assert result["loaded after"] is result["loaded before"]

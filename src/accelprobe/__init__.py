@@ -55,10 +55,10 @@ if not TYPE_CHECKING:
 
     def __getattr__(name: str) -> object:
         """Resolve ``__version__``, ``BackendInfo`` and ``Accelerator`` on first use."""
-        if name == "__version__":
-            from importlib.metadata import version
+        if name == "__version__":  # read as detection reads metadata: no importlib.metadata
+            from accelprobe import backends
 
-            return version("accelprobe")
+            return backends._version_of("accelprobe") or "0+unknown"  # noqa: SLF001
         if name in {"BackendInfo", "Accelerator"}:
             from accelprobe import backends
 

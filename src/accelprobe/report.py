@@ -10,6 +10,7 @@ import os
 import sys
 import textwrap
 
+import accelprobe
 from accelprobe import backends
 
 TYPE_CHECKING = False
@@ -46,8 +47,9 @@ report choose.
 """
 
 
-def _version() -> str:
-    return backends._version_of("accelprobe") or "0+unknown"  # noqa: SLF001
+def _major_minor(version: str) -> str:
+    """``2.8`` for ``2.8.0+cpu``."""
+    return ".".join(version.split("+", 1)[0].split(".")[:2])
 
 
 def _torch_warning(entry: dict[str, Any]) -> str | None:
@@ -58,8 +60,8 @@ def _torch_warning(entry: dict[str, Any]) -> str | None:
     torch = backends._version_of("torch")  # noqa: SLF001
     if torch is None:
         return f"{distribution} {version} is installed but torch is not; install torch"
-    wanted = ".".join(version.split("+")[0].split(".")[:2])
-    if ".".join(torch.split("+")[0].split(".")[:2]) == wanted:
+    wanted = _major_minor(version)
+    if _major_minor(torch) == wanted:
         return None
     return (
         f"{distribution} {version} is built for torch {wanted}.* but torch "
@@ -83,8 +85,9 @@ def _warnings(entries: list[dict[str, Any]]) -> list[str]:
         if entry["status"] in {"shadowed", "leftover"}:
             warnings.append(f"{entry['reason']}; {entry['remedy']}")
         elif entry["status"] == "disabled":
-            value = os.environ.get("ACCELPROBE_DISABLE", "")
-            warnings.append(f"{entry['name']} is turned off by ACCELPROBE_DISABLE={value}")
+            variable = backends._DISABLE_VARIABLE  # noqa: SLF001
+            value = os.environ.get(variable, "")
+            warnings.append(f"{entry['name']} is turned off by {variable}={value}")
         if entry["name"] == "ipex":
             mismatch = _torch_warning(entry)
             if mismatch:
@@ -154,7 +157,7 @@ def collect(*, probe: bool = False, verify: bool = False) -> dict[str, Any]:
         selection_error = str(error)
     return {
         "schema": SCHEMA,
-        "accelprobe": _version(),
+        "accelprobe": accelprobe.__version__,
         "backends": entries,
         "warnings": _warnings(entries),
         "selected": selected,
@@ -305,7 +308,9 @@ def _parser() -> argparse.ArgumentParser:
         help="like --probe, and run a one-operation model on each device to show where it "
         "really runs (a provider that falls back to the CPU says so)",
     )
-    parser.add_argument("--version", action="version", version=f"accelprobe {_version()}")
+    parser.add_argument(
+        "--version", action="version", version=f"accelprobe {accelprobe.__version__}"
+    )
     return parser
 
 
