@@ -55,6 +55,24 @@ def integration(session: nox.Session) -> None:
     session.run("pytest", "-m", "integration", *session.posargs)
 
 
+# The real-environment layers run on 3.11: torch 2.13.0's CPU wheel is on this machine for it.
+REAL_PYTHON = "3.11"
+
+
+@nox.session(python=REAL_PYTHON)
+def realenv(session: nox.Session) -> None:
+    """Real pip/uv venvs from a cached wheelhouse, judged by an oracle that is not accelprobe."""
+    session.install(".[test]")
+    session.run("pytest", "-m", "realenv", *session.posargs)
+
+
+@nox.session(python=REAL_PYTHON)
+def e2e(session: nox.Session) -> None:
+    """From select_accelerator() to a running optimum model, on real wheels and a real model."""
+    session.install(".[test]")
+    session.run("pytest", "-m", "e2e", *session.posargs)
+
+
 @nox.session(python=FOUND[-1:])
 def lint(session: nox.Session) -> None:
     """Ruff's checks and formatting."""
