@@ -10,9 +10,12 @@ from accelprobe.backends import (
     ACCELERATORS,
     ONNXRUNTIME_DISTRIBUTIONS,
     OPENVINO_DISTRIBUTIONS,
+    Detection,
     all_backends,
     available_accelerators,
     backend_info,
+    detection,
+    installed_version,
     is_backend_version,
     is_ipex_available,
     is_onnxruntime_available,
@@ -26,7 +29,7 @@ from accelprobe.backends import (
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover - seen by type checkers only
-    from accelprobe.backends import Accelerator, BackendInfo
+    from accelprobe.backends import Accelerator, BackendInfo, Detection
 
     __version__: str
 
@@ -36,9 +39,12 @@ __all__ = [
     "OPENVINO_DISTRIBUTIONS",
     "Accelerator",
     "BackendInfo",
+    "Detection",
     "all_backends",
     "available_accelerators",
     "backend_info",
+    "detection",
+    "installed_version",
     "is_backend_version",
     "is_ipex_available",
     "is_onnxruntime_available",
@@ -56,9 +62,7 @@ if not TYPE_CHECKING:
     def __getattr__(name: str) -> object:
         """Resolve ``__version__``, ``BackendInfo`` and ``Accelerator`` on first use."""
         if name == "__version__":  # read as detection reads metadata: no importlib.metadata
-            from accelprobe import backends
-
-            return backends._version_of("accelprobe") or "0+unknown"  # noqa: SLF001
+            return installed_version("accelprobe") or "0+unknown"
         if name in {"BackendInfo", "Accelerator"}:
             from accelprobe import backends
 

@@ -29,9 +29,12 @@ __all__ = [
     "OPENVINO_DISTRIBUTIONS",
     "Accelerator",
     "BackendInfo",
+    "Detection",
     "all_backends",
     "available_accelerators",
     "backend_info",
+    "detection",
+    "installed_version",
     "is_backend_version",
     "is_ipex_available",
     "is_onnxruntime_available",
@@ -133,7 +136,7 @@ _ipex_available = False
 _optimum_intel_available = False
 _optimum_onnx_available = False
 _available: dict[str, bool] = {}
-_detections: dict[str, _Detection] = {}
+_detections: dict[str, Detection] = {}
 _infos: dict[str, BackendInfo] = {}
 _listings: dict[str, tuple[str, str]] = {}
 _lock = _thread.RLock()
@@ -181,15 +184,18 @@ class _Dist:
         self.site = site
 
 
-class _Detection:
-    """What detection found for one backend; BackendInfo is built from it on request.
+class Detection:
+    """What detection found for one backend: a cheap, read-only record for tools.
 
-    ``status`` says which case it is, for the report: ``available``, ``missing``,
-    ``disabled``, ``leftover`` (a folder without ``__init__.py``), ``shadowed`` (another
-    file or folder hides the install), ``unowned`` (no usable distribution) or ``error``.
+    ``BackendInfo`` (a dataclass, whose import costs milliseconds) is built from it on
+    request; the report reads this record directly. ``status`` says which case it is:
+    ``available``, ``missing``, ``disabled``, ``leftover`` (a folder without
+    ``__init__.py``), ``shadowed`` (another file or folder hides the install), ``unowned``
+    (no usable distribution), ``unusable`` (installed but cannot be imported, e.g. IPEX
+    without its torch) or ``error``.
     """
 
-    __slots__ = ("available", "dist", "key", "location", "reason", "status")
+    __slots__ = ("_conflicts", "_dist", "available", "key", "location", "reason", "status")
 
     def __init__(
         self,
@@ -204,8 +210,39 @@ class _Detection:
         self.status = status
         self.available = status == "available"
         self.location = location
-        self.dist = dist
+        self._dist = dist
         self.reason = reason
+        self._conflicts: tuple[str, ...] | None = None
+
+    def __repr__(self) -> str:
+        return f"<Detection {self.key}: {self.status}, {self.reason}>"
+
+    @property
+    def module(self) -> str:
+        """The module looked for, e.g. ``optimum.intel``."""
+        return _BACKENDS[self.key][0]
+
+    @property
+    def distribution(self) -> str | None:
+        """The distribution that provides the module, as installed, or None."""
+        return self._dist.name if self._dist else None
+
+    @property
+    def version(self) -> str | None:
+        """That distribution's version, or None."""
+        return self._dist.version if self._dist else None
+
+    @property
+    def conflicts(self) -> tuple[str, ...]:
+        """Other installed distributions that overwrite the same module's files."""
+        if self._conflicts is None:
+            self._conflicts = _conflicts(self)
+        return self._conflicts
+
+    @property
+    def remedy(self) -> str | None:
+        """What to do about an unavailable backend, as a command where there is one."""
+        return None if self.available else _remedy(self)
 
 
 # --- names ---------------------------------------------------------------------------------
@@ -457,12 +494,13 @@ def _providers(module: str, dirs: Sequence[str], skip: Iterable[str]) -> list[_D
     return found
 
 
-def _version_of(name: str) -> str | None:
-    """The installed version of distribution ``name``, read as detection reads metadata.
+def installed_version(distribution: str) -> str | None:
+    """The installed version of ``distribution`` (any name), or None; nothing is imported.
 
-    Cheaper than ``importlib.metadata.version``, whose import alone costs milliseconds.
+    Read from metadata as detection reads it: cheaper than ``importlib.metadata.version``,
+    whose import alone costs milliseconds.
     """
-    dist = _installed(name, _search_dirs())
+    dist = _installed(distribution, _search_dirs())
     return dist.version if dist else None
 
 
@@ -581,24 +619,24 @@ def _disabled() -> frozenset[str]:
     return frozenset(keys)
 
 
-def _detect(key: str) -> _Detection:
+def _detect(key: str) -> Detection:
     """Detect one backend. Never raises: whatever goes wrong becomes the reason."""
     module = _BACKENDS[key][0]
     try:
         spec, problem = _find_spec(module)
         if spec is None:
-            return _Detection(key, "missing", str(problem))
+            return Detection(key, "missing", str(problem))
         location, real = _spec_location(spec)
         if location is None:
-            return _Detection(key, "missing", f"{module} has no location on disk")
+            return Detection(key, "missing", f"{module} has no location on disk")
         parts = module.split(".")
         if not real:
             dist, _ = _owner(key, location, parts)
             leftover = f"{location} is a folder without __init__.py"
             if dist is None:
                 reason = f"{leftover}, not an installed package"
-                return _Detection(key, "leftover", reason, location=location)
-            return _Detection(
+                return Detection(key, "leftover", reason, location=location)
+            return Detection(
                 key,
                 "leftover",
                 f"{dist.name} {dist.version} is installed but {leftover}",
@@ -608,8 +646,8 @@ def _detect(key: str) -> _Detection:
         dist, problem = _owner(key, location, parts)
         if problem or dist is None:
             status = "unowned" if dist is None else "shadowed"
-            return _Detection(key, status, problem, location=location, dist=dist)
-        return _Detection(
+            return Detection(key, status, problem, location=location, dist=dist)
+        return Detection(
             key,
             "available",
             f"{dist.name} {dist.version} is installed",
@@ -619,7 +657,7 @@ def _detect(key: str) -> _Detection:
     except Exception as exc:  # noqa: BLE001 - detection must never raise
         _log(_DEBUG, "detecting %s failed", key, exc_info=True)
         reason = f"looking for {module} raised {type(exc).__name__}: {exc}"
-        return _Detection(key, "error", reason)
+        return Detection(key, "error", reason)
 
 
 def _detect_all() -> None:
@@ -629,7 +667,7 @@ def _detect_all() -> None:
     global _detections, _available, _infos
     disabled = _disabled()
     detections = {
-        key: _Detection(key, "disabled", f"disabled by {_DISABLE_VARIABLE}")
+        key: Detection(key, "disabled", f"disabled by {_DISABLE_VARIABLE}")
         if key in disabled
         else _detect(key)
         for key in _BACKENDS
@@ -680,17 +718,25 @@ def _key_or_error(name: object) -> str:
     return key
 
 
-def _conflicts(found: _Detection) -> tuple[str, ...]:
+def _conflicts(found: Detection) -> tuple[str, ...]:
     """Other accepted distributions installed beside the one that was detected."""
-    if found.dist is None:
+    if found._dist is None:
         return ()
     dirs = _search_dirs()
     names = _BACKENDS[found.key][1]
     return tuple(
         name
         for name in names
-        if _canonical(name) != _canonical(found.dist.name) and _installed(name, dirs)
+        if _canonical(name) != _canonical(found._dist.name) and _installed(name, dirs)
     )
+
+
+def detection(name: str) -> Detection:
+    """What detection found for backend ``name``, as a cheap record (see ``Detection``).
+
+    Raises ``ValueError`` for an unknown name.
+    """
+    return _detections[_key_or_error(name)]
 
 
 def backend_info(name: str) -> BackendInfo:
@@ -705,16 +751,15 @@ def backend_info(name: str) -> BackendInfo:
 
         with _lock:
             found = _detections[key]
-            dist = found.dist
             info = BackendInfo(
                 name=key,
-                module=_BACKENDS[key][0],
+                module=found.module,
                 available=found.available,
-                distribution=dist.name if dist else None,
-                version=dist.version if dist else None,
+                distribution=found.distribution,
+                version=found.version,
                 location=found.location,
                 reason=found.reason,
-                conflicts=_conflicts(found),
+                conflicts=found.conflicts,
             )
             _infos[key] = info
     return info
@@ -725,16 +770,16 @@ def all_backends() -> tuple[BackendInfo, ...]:
     return tuple(backend_info(key) for key in _BACKENDS)
 
 
-def _remedy(key: str) -> str:
-    """What to do about an unavailable backend ``key``, as a command where there is one."""
-    found = _detections[key]
+def _remedy(found: Detection) -> str:
+    """What to do about the unavailable backend ``found``, as a command where there is one."""
+    key = found.key
     install = _INSTALL_COMMANDS[key]
     if found.status == "disabled":
         return f"remove {key} from {_DISABLE_VARIABLE} to enable it"
     if found.status == "shadowed":
         return f"rename or remove {found.location}, which hides the installed package"
-    if found.status == "leftover" and found.dist is not None:
-        return f"reinstall with: pip install --force-reinstall {found.dist.name}"
+    if found.status == "leftover" and found._dist is not None:
+        return f"reinstall with: pip install --force-reinstall {found._dist.name}"
     if found.status == "leftover":
         return f"remove {found.location}, then install with: {install}"
     return f"install with: {install}"
@@ -752,7 +797,7 @@ def require(*names: str) -> tuple[BackendInfo, ...]:
         raise ValueError(msg)
     infos = tuple(backend_info(name) for name in names)
     missing = "".join(
-        f"\n  {info.name}: {info.reason}; {_remedy(info.name)}"
+        f"\n  {info.name}: {info.reason}; {_detections[info.name].remedy}"
         for info in infos
         if not info.available
     )
@@ -778,10 +823,10 @@ def is_backend_version(name: str, specifier: str) -> bool:
         msg = f"invalid version specifier {specifier!r} (expected e.g. '>=1.17,<2')"
         raise ValueError(msg) from None
     found = _detections[key]
-    if not found.available or found.dist is None:
+    if not found.available or found._dist is None:
         return False
     try:
-        version = Version(found.dist.version)
+        version = Version(found._dist.version)
     except InvalidVersion:
         return False
     return specifiers.contains(version, prereleases=True)
@@ -848,7 +893,7 @@ def _why_not(accelerator: str, *, require_optimum: bool, device: str | None) -> 
     from accelprobe import probe
 
     found = probe.probe(_ACCELERATOR_NEEDS[accelerator][1], verify=True)
-    return f"{accelerator} shows no {device} device ({probe._seen(found, device)})"  # noqa: SLF001
+    return f"{accelerator} shows no {device} device ({found.explain(device)})"
 
 
 def select_accelerator(
@@ -871,7 +916,7 @@ def select_accelerator(
     if device is not None:
         from accelprobe import probe
 
-        device = probe._device_word(device)  # noqa: SLF001
+        device = probe.device_word(device)
     source = ""
     if accelerator is None:
         requested = _environment(_ACCELERATOR_VARIABLE).strip()
@@ -915,9 +960,6 @@ def refresh() -> tuple[BackendInfo, ...]:
     with _lock:
         importlib.invalidate_caches()
         _listings.clear()
-        probe = sys.modules.get("accelprobe.probe")
-        if probe is not None:  # probe results describe the runtimes as they were
-            probe._results.clear()  # noqa: SLF001
         _detect_all()
         return all_backends()
 

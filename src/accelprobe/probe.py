@@ -23,7 +23,15 @@ if TYPE_CHECKING:  # pragma: no cover - seen by type checkers only
     from types import ModuleType
     from typing import Any
 
-__all__ = ["DEFAULT_TIMEOUT", "DEVICES", "DEVICE_WORDS", "Device", "ProbeResult", "probe"]
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "DEVICES",
+    "DEVICE_WORDS",
+    "Device",
+    "ProbeResult",
+    "device_word",
+    "probe",
+]
 
 DEFAULT_TIMEOUT = 120.0
 """Seconds an ``isolated`` probe may take before it is stopped (importing torch is slow)."""
@@ -61,7 +69,9 @@ DEVICES: dict[str, tuple[str, ...]] = {
 
 _RUNTIMES = ("openvino", "onnxruntime", "ipex")
 _MARK = "accelprobe-probe-result:"
-_results: dict[tuple[str, bool, bool], ProbeResult] = {}
+# (key, verify, isolated) -> (the detection it was made under, the result); refresh()
+# replaces detections, so a result made before it is never returned after it.
+_results: dict[tuple[str, bool, bool], tuple[backends.Detection, ProbeResult]] = {}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -102,6 +112,13 @@ class ProbeResult:
     def shows(self, word: str) -> bool:
         """Whether a device answers to ``word`` (and, when verified, really ran)."""
         return any(word in device.words and device.ran is not False for device in self.devices)
+
+    def explain(self, word: str) -> str:
+        """What this result shows instead of a working ``word`` device, for an error message."""
+        failed = [device for device in self.devices if word in device.words]
+        if not failed:  # the reason says what the runtime offers, or why it offers nothing
+            return self.reason
+        return "; ".join(f"{device.name} did not run: {device.detail}" for device in failed)
 
 
 def _words(name: str) -> tuple[str, ...]:
@@ -339,17 +356,18 @@ def probe(
     may take ``timeout`` seconds. Never raises for a runtime's failure: the result says it.
     ``accelprobe.refresh()`` clears the cache.
     """
-    key = backends._key_or_error(name)  # noqa: SLF001
+    detected = backends.detection(name)
+    key = detected.key
     if key not in _RUNTIMES:
         msg = f"probe() knows the runtimes {', '.join(_RUNTIMES)}, not {name!r}"
         raise ValueError(msg)
     cached = _results.get((key, verify, isolated))
-    if cached is not None:
-        return cached
+    if cached is not None and cached[0] is detected:
+        return cached[1]
     found: dict[str, Any]
-    if not backends._available[key]:  # noqa: SLF001
+    if not detected.available:
         found = {"ok": False, "version": None, "devices": [], "reason": "not installed: "}
-        found["reason"] += backends._detections[key].reason  # noqa: SLF001
+        found["reason"] += detected.reason
     elif isolated:
         found = _probe_child(key, verify, timeout)
     else:
@@ -372,11 +390,12 @@ def probe(
         verified=verify,
         isolated=isolated,
     )
-    _results[key, verify, isolated] = result
+    _results[key, verify, isolated] = (detected, result)
     return result
 
 
-def _device_word(device: object) -> str:
+def device_word(device: object) -> str:
+    """``device`` as one of ``DEVICE_WORDS`` (case and spaces ignored), or ``ValueError``."""
     word = "".join(device.split()).lower() if isinstance(device, str) else ""
     if word not in DEVICE_WORDS:
         msg = f"unknown device {device!r}; expected one of: {', '.join(DEVICE_WORDS)}"
@@ -384,9 +403,3 @@ def _device_word(device: object) -> str:
     return word
 
 
-def _seen(result: ProbeResult, word: str) -> str:
-    """What ``result`` shows instead of a working ``word`` device, for an error message."""
-    failed = [device for device in result.devices if word in device.words]
-    if not failed:  # the reason says what the runtime offers, or why it offers nothing
-        return result.reason
-    return "; ".join(f"{device.name} did not run: {device.detail}" for device in failed)

@@ -57,7 +57,7 @@ def _torch_warning(entry: dict[str, Any]) -> str | None:
     version, distribution = entry["version"], entry["distribution"]
     if version is None:
         return None
-    torch = backends._version_of("torch")  # noqa: SLF001
+    torch = backends.installed_version("torch")
     if torch is None:
         return f"{distribution} {version} is installed but torch is not; install torch"
     wanted = _major_minor(version)
@@ -85,7 +85,7 @@ def _warnings(entries: list[dict[str, Any]]) -> list[str]:
         if entry["status"] in {"shadowed", "leftover"}:
             warnings.append(f"{entry['reason']}; {entry['remedy']}")
         elif entry["status"] == "disabled":
-            variable = backends._DISABLE_VARIABLE  # noqa: SLF001
+            variable = "ACCELPROBE_DISABLE"
             value = os.environ.get(variable, "")
             warnings.append(f"{entry['name']} is turned off by {variable}={value}")
         if entry["name"] == "ipex":
@@ -95,24 +95,23 @@ def _warnings(entries: list[dict[str, Any]]) -> list[str]:
     return warnings
 
 
-def _entry(found: backends._Detection) -> dict[str, Any]:
+def _entry(found: backends.Detection) -> dict[str, Any]:
     """One backend's JSON object: ``backend_info()``'s fields, its status and remedy.
 
     Built from detection's record directly: ``BackendInfo`` would cost the report an
     import of ``dataclasses``, a fifth of its time budget.
     """
-    dist = found.dist
     return {
         "name": found.key,
-        "module": backends._BACKENDS[found.key][0],  # noqa: SLF001
+        "module": found.module,
         "available": found.available,
         "status": found.status,
-        "distribution": dist.name if dist else None,
-        "version": dist.version if dist else None,
+        "distribution": found.distribution,
+        "version": found.version,
         "location": found.location,
         "reason": found.reason,
-        "remedy": None if found.available else backends._remedy(found.key),  # noqa: SLF001
-        "conflicts": list(backends._conflicts(found)),  # noqa: SLF001
+        "remedy": found.remedy,
+        "conflicts": list(found.conflicts),
     }
 
 
@@ -120,7 +119,7 @@ def _probe(key: str, *, verify: bool) -> dict[str, Any] | None:
     """The runtime probe's findings for ``key`` (run in a child process), or None."""
     from accelprobe import probe
 
-    if key not in probe._RUNTIMES:  # noqa: SLF001 - optimum-intel and optimum-onnx
+    if key not in {"openvino", "onnxruntime", "ipex"}:  # optimum-intel and optimum-onnx
         return None
     result = probe.probe(key, verify=verify, isolated=True)
     return {
@@ -146,7 +145,7 @@ def collect(*, probe: bool = False, verify: bool = False) -> dict[str, Any]:
 
     ``probe`` adds what each runtime offers; ``verify`` also runs a test model on it.
     """
-    entries = [_entry(found) for found in backends._detections.values()]  # noqa: SLF001
+    entries = [_entry(backends.detection(key)) for key in _KEYS]
     for entry in entries:
         entry["probe"] = _probe(entry["name"], verify=verify) if probe or verify else None
     selected: str | None = None
@@ -174,6 +173,7 @@ def collect(*, probe: bool = False, verify: bool = False) -> dict[str, Any]:
 
 
 _IMPLEMENTATIONS = {"cpython": "CPython", "pypy": "PyPy"}
+_KEYS = ("openvino", "onnxruntime", "ipex", "optimum-intel", "optimum-onnx")
 
 
 def _platform() -> str:
