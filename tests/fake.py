@@ -80,16 +80,36 @@ BACKEND_DISTS = {
 }
 
 
+# What a backend's distribution ships beside its module, as the real wheels do: optimum-intel
+# 1.x its OpenVINO and IPEX integrations; IPEX needs torch of its own major.minor.
+EXTRAS: dict[str, Tree] = {
+    "optimum-intel": {
+        "optimum": {"intel": {"openvino": {"__init__.py": TRAP}, "ipex": {"__init__.py": TRAP}}}
+    },
+}
+
+
+def merge(tree: Tree, extra: Tree) -> Tree:
+    """``tree`` with ``extra``'s files added, folders merged."""
+    merged = dict(tree)
+    for name, content in extra.items():
+        present = merged.get(name)
+        if isinstance(content, dict) and isinstance(present, dict):
+            merged[name] = merge(present, content)
+        else:
+            merged[name] = content
+    return merged
+
+
 def installed(*keys: str, version: str = "1.18.0") -> Tree:
-    """A site folder with the given backends installed."""
+    """A site folder with the given backends installed (and what each needs to work)."""
     tree: Tree = {}
     for key in keys:
         name, module = BACKEND_DISTS[key]
-        for folder, content in dist(name, version, module).items():
-            if isinstance(content, dict) and isinstance(tree.get(folder), dict):
-                tree[folder] = {**tree[folder], **content}  # type: ignore[dict-item]
-            else:
-                tree[folder] = content
+        tree = merge(tree, dist(name, version, module))
+        tree = merge(tree, EXTRAS.get(key, {}))
+        if key == "ipex":
+            tree = merge(tree, dist("torch", version, "torch"))
     return tree
 
 
@@ -130,6 +150,13 @@ def cli(
     return _run_driver(config, cwd, env)
 
 
+# The driver's default ``after``: every backend_info() as ``result["infos"]``.
+ALL_INFOS = (
+    "import dataclasses\n"
+    "result['infos'] = {i.name: dataclasses.asdict(i) for i in accelprobe.all_backends()}"
+)
+
+
 def detect(
     *path: str | Path,
     cwd: Path,
@@ -142,10 +169,7 @@ def detect(
     Returns what the driver recorded: ``flags``, ``imported``, and whatever ``after`` adds.
     By default ``after`` records every backend_info() as ``infos``.
     """
-    after = after or (
-        "import dataclasses\n"
-        "result['infos'] = {i.name: dataclasses.asdict(i) for i in accelprobe.all_backends()}"
-    )
+    after = after or ALL_INFOS
     config = {"path": [os.fspath(entry) for entry in path], "before": before, "after": after}
     completed = _run_driver(config, cwd, env)
     assert completed.returncode == 0, completed.stderr

@@ -22,7 +22,7 @@ KEYS = ("openvino", "onnxruntime", "ipex", "optimum-intel", "optimum-onnx")
 COMMANDS = {
     "ov": 'pip install "optimum-intel[openvino]"',
     "ort": 'pip install "optimum-onnx[onnxruntime]"',
-    "ipex": 'pip install "optimum-intel[ipex]"',
+    "ipex": 'pip install "optimum-intel[ipex]<2"',
 }
 NEEDS = {"ov": ("optimum-intel", "openvino"), "ort": ("optimum-onnx", "onnxruntime")}
 NEEDS["ipex"] = ("optimum-intel", "ipex")

@@ -9,7 +9,17 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.fake import TRAP, Tree, build, detect, dist, installed, metadata, package
+from tests.fake import (
+    ALL_INFOS,
+    TRAP,
+    Tree,
+    build,
+    detect,
+    dist,
+    installed,
+    metadata,
+    package,
+)
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -95,21 +105,37 @@ def test_variant_distributions(tmp_path: Path, name: str, module_dir: str) -> No
 def test_two_onnxruntime_distributions_conflict(tmp_path: Path) -> None:
     site = build(
         tmp_path / "site",
-        {**dist("onnxruntime-gpu", "1.18.0", "onnxruntime"), **dist("onnxruntime", "1.17.1")},
+        {
+            **dist("onnxruntime-gpu", "1.18.0", "onnxruntime"),
+            **dist("onnxruntime", "1.17.1", "onnxruntime"),
+            "metadata_only-1.0.dist-info": {"METADATA": metadata("metadata-only", "1.0")},
+        },
     )
     found = info(detect(site, cwd=tmp_path), "onnxruntime")
     assert found["available"]
-    assert found["distribution"] == "onnxruntime"  # list order breaks the tie
+    assert found["distribution"] == "onnxruntime"  # no hashes to tell: list order decides
     assert found["conflicts"] == ["onnxruntime-gpu"]
 
 
-def test_conflict_in_another_site_folder(tmp_path: Path) -> None:
+def test_an_accepted_distribution_without_the_files_is_no_conflict(tmp_path: Path) -> None:
+    site = build(
+        tmp_path / "site",
+        {**dist("onnxruntime-gpu", "1.18.0", "onnxruntime"), **dist("onnxruntime", "1.17.1")},
+    )
+    found = info(detect(site, cwd=tmp_path), "onnxruntime")
+    assert (found["distribution"], found["conflicts"]) == ("onnxruntime-gpu", [])
+
+
+def test_distribution_in_a_later_folder_is_hidden_not_a_conflict(tmp_path: Path) -> None:
     first = build(tmp_path / "user", dist("onnxruntime-gpu", "1.18.0", "onnxruntime"))
     second = build(tmp_path / "site", dist("onnxruntime", "1.17.1", "onnxruntime"))
-    found = info(detect(first, second, cwd=tmp_path), "onnxruntime")
+    after = "result['hidden'] = accelprobe.detection('ort').hidden"
+    result = detect(first, second, cwd=tmp_path, after=after + "\n" + ALL_INFOS)
+    found = info(result, "onnxruntime")
     assert found["available"]
     assert found["distribution"] == "onnxruntime-gpu"  # it owns the copy that was found
-    assert found["conflicts"] == ["onnxruntime"]
+    assert found["conflicts"] == []
+    assert result["hidden"] == [f"onnxruntime 1.17.1 in {second}"]
 
 
 def test_unlisted_distribution_found_by_fallback(tmp_path: Path) -> None:
@@ -127,8 +153,8 @@ def test_unlisted_distribution_in_another_folder(tmp_path: Path) -> None:
         {**other, **dist("onnxruntime-silicon", "1.16.3", "onnxruntime", copy=False)},
     )
     found = info(detect(code, site, cwd=tmp_path), "onnxruntime")
-    assert found["available"]  # editable-style: no copy beside its metadata
-    assert found["distribution"] == "onnxruntime-silicon"
+    assert not found["available"]  # no editable mapping names it the owner of that copy
+    assert found["reason"].startswith(f"onnxruntime at {code / 'onnxruntime'} does not come")
 
 
 @pytest.mark.parametrize(
@@ -363,12 +389,12 @@ def test_modules_already_imported_are_used(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("info_files", "problem"),
     [
-        ({"METADATA": ""}, "its metadata has no Version"),
+        ({"METADATA": ""}, "its METADATA is empty"),
         ({}, "it has no METADATA file"),
         ({"METADATA": "Metadata-Version: 2.1\nName: onnxruntime\n"}, "has no Version"),
-        ({"METADATA": "Name: onnxruntime\nVersion:   \n"}, "has no Version"),
+        ({"METADATA": "Name: onnxruntime\nVersion:   \n"}, "has an empty Version"),
         ({"METADATA": b"Name: onnxruntime\nVersion: 1.0\nSummary: \xff\xfe\n"}, "not valid UTF-8"),
-        ({"METADATA": {}}, "its metadata cannot be read"),
+        ({"METADATA": {}}, "its METADATA is not a regular file"),
         ({"METADATA": "Name: x\n\nVersion: 1.0\n"}, "has no Version"),
         ({"METADATA": "Name: x\r\n\r\nVersion: 1.0\r\n"}, "has no Version"),
     ],

@@ -12,10 +12,12 @@ from __future__ import annotations
 import _thread
 import os
 import sys
+from stat import S_ISREG as _S_ISREG
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover - seen by type checkers only
-    from collections.abc import Iterable, Iterator, Sequence
+    import zipfile
+    from collections.abc import Iterable, Sequence
     from logging import Logger
     from typing import Literal
 
@@ -92,6 +94,9 @@ _BACKENDS: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 # Backends for which any installed distribution that ships the module is accepted.
 _ANY_PROVIDER = frozenset({"onnxruntime"})
+# Distributions accepted after the listed ones, only where their files include the module:
+# optimum shipped optimum.onnxruntime until optimum-onnx took it over (optimum 2).
+_SHIPPING = {"optimum-onnx": ("optimum",)}
 
 _BACKEND_ALIASES = {
     "ov": "openvino",
@@ -107,11 +112,22 @@ _ACCELERATOR_NAMES: dict[str, Accelerator] = {
     "openvino": "ov",
     "onnxruntime": "ort",
 }
-# accelerator -> (optimum integration, runtime, install command)
+# accelerator -> (optimum backend, its integration module, runtime, install command)
 _ACCELERATOR_NEEDS = {
-    "ov": ("optimum-intel", "openvino", 'pip install "optimum-intel[openvino]"'),
-    "ort": ("optimum-onnx", "onnxruntime", 'pip install "optimum-onnx[onnxruntime]"'),
-    "ipex": ("optimum-intel", "ipex", 'pip install "optimum-intel[ipex]"'),
+    "ov": (
+        "optimum-intel",
+        "optimum.intel.openvino",
+        "openvino",
+        'pip install "optimum-intel[openvino]"',
+    ),
+    "ort": (
+        "optimum-onnx",
+        "optimum.onnxruntime",
+        "onnxruntime",
+        'pip install "optimum-onnx[onnxruntime]"',
+    ),
+    # optimum-intel 2 removed its IPEX integration and the ``ipex`` extra with it.
+    "ipex": ("optimum-intel", "optimum.intel.ipex", "ipex", 'pip install "optimum-intel[ipex]<2"'),
 }
 
 # backend key -> the command that installs it
@@ -128,6 +144,13 @@ _ACCELERATOR_VARIABLE = "ACCELPROBE_ACCELERATOR"
 _DEBUG = 10  # logging.DEBUG and logging.INFO, without importing logging
 _INFO = 20
 _INFO_SUFFIXES = (".dist-info", ".egg-info")
+# Caps on what one file read may take: core metadata (its headers come first), a RECORD,
+# a .pth file. A FIFO, device or folder in their place is never read at all.
+_READ_LIMIT = 1 << 20
+_RECORD_LIMIT = 16 << 20
+_PTH_LIMIT = 1 << 16
+_O_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+_O_BINARY = getattr(os, "O_BINARY", 0)
 
 # Detection results, replaced as a whole by _detect_all().
 _onnxruntime_available = False
@@ -139,6 +162,8 @@ _available: dict[str, bool] = {}
 _detections: dict[str, Detection] = {}
 _infos: dict[str, BackendInfo] = {}
 _listings: dict[str, tuple[str, str]] = {}
+_reads: dict[str, tuple[bytes | None, str]] = {}  # path -> _read(path), for one detection
+_readiness: dict[str, str] = {}  # accelerator -> why its optimum integration is absent, or ""
 _lock = _thread.RLock()
 _logger: Logger | None = None
 
@@ -150,13 +175,16 @@ def _log(level: int, message: str, *args: object, exc_info: bool = False) -> Non
     record, so accelprobe does not pay for importing it.
     """
     global _logger  # noqa: PLW0603 - one cached logger
-    if _logger is None:
-        logging = sys.modules.get("logging")
-        if logging is None:
-            return
-        _logger = logging.getLogger("accelprobe")
-    if _logger.isEnabledFor(level):
-        _logger.log(level, message, *args, exc_info=exc_info)
+    try:
+        if _logger is None:
+            logging = sys.modules.get("logging")
+            if logging is None:
+                return
+            _logger = logging.getLogger("accelprobe")
+        if _logger.isEnabledFor(level):
+            _logger.log(level, message, *args, exc_info=exc_info)
+    except Exception:  # noqa: BLE001, S110 - a raising handler or filter must not break detection
+        pass
 
 
 def _environment(name: str) -> str:
@@ -174,14 +202,20 @@ def _environment(name: str) -> str:
 
 
 class _Dist:
-    """An installed distribution: its canonical name, version and the folder holding it."""
+    """An installed distribution: its name, version, the folder holding it and its entry.
 
-    __slots__ = ("name", "site", "version")
+    ``conflicts`` names the other distributions that installed the same module's files
+    into the same folder, where the files on disk decided that this one owns them.
+    """
 
-    def __init__(self, name: str, version: str, site: str) -> None:
+    __slots__ = ("conflicts", "entry", "name", "site", "version")
+
+    def __init__(self, name: str, version: str, site: str, entry: str) -> None:
         self.name = name
         self.version = version
         self.site = site
+        self.entry = entry
+        self.conflicts: tuple[str, ...] = ()
 
 
 class Detection:
@@ -195,9 +229,9 @@ class Detection:
     without its torch) or ``error``.
     """
 
-    __slots__ = ("_conflicts", "_dist", "available", "key", "location", "reason", "status")
+    __slots__ = ("_dist", "available", "key", "location", "reason", "status")
 
-    def __init__(
+    def __init__(  # noqa: D107 - the class says what each field is
         self,
         key: str,
         status: str,
@@ -212,9 +246,8 @@ class Detection:
         self.location = location
         self._dist = dist
         self.reason = reason
-        self._conflicts: tuple[str, ...] | None = None
 
-    def __repr__(self) -> str:
+    def __repr__(self) -> str:  # noqa: D105
         return f"<Detection {self.key}: {self.status}, {self.reason}>"
 
     @property
@@ -234,10 +267,25 @@ class Detection:
 
     @property
     def conflicts(self) -> tuple[str, ...]:
-        """Other installed distributions that overwrite the same module's files."""
-        if self._conflicts is None:
-            self._conflicts = _conflicts(self)
-        return self._conflicts
+        """Other distributions that installed the same module's files into the same folder."""
+        return self._dist.conflicts if self._dist else ()
+
+    @property
+    def hidden(self) -> tuple[str, ...]:
+        """Accepted distributions in other ``sys.path`` folders, hidden by the one found.
+
+        Each as ``name version in folder``. Nothing was overwritten, so these are not
+        conflicts; computed on request, as it lists every folder on ``sys.path``.
+        """
+        if self._dist is None:
+            return ()
+        with _lock:
+            return tuple(
+                f"{dist.name} {dist.version} in {folder}"
+                for folder in _search_dirs()
+                if folder != self._dist.site
+                for dist in _in_folder(self.key, folder)
+            )
 
     @property
     def remedy(self) -> str | None:
@@ -266,14 +314,93 @@ def _canonical(name: str) -> str:
     return name.lower().replace("-", "_").replace(".", "_")
 
 
+# --- safe reading ----------------------------------------------------------------------------
+
+
+def _describe(error: BaseException) -> str:
+    """``Type: message`` for ``error``, even when its ``__str__`` raises."""
+    try:
+        message = str(error)
+    except Exception:  # noqa: BLE001 - an exception that cannot print itself
+        message = "(its message cannot be printed)"
+    name = getattr(type(error), "__name__", "Exception")
+    return f"{name}: {message}" if message else str(name)
+
+
+def _read(path: str, limit: int = _READ_LIMIT) -> tuple[bytes | None, str]:
+    """Read at most ``limit`` bytes of the regular file ``path``; each path once per detection.
+
+    Returns ``(data, "")``, or ``(None, problem)``: ``problem`` is empty when there is no
+    such file. A FIFO, device or folder is never opened for reading, so it cannot block
+    or flood detection.
+    """
+    cached = _reads.get(path)
+    if cached is None:
+        cached = _reads[path] = _read_uncached(path, limit)
+    return cached
+
+
+def _read_uncached(path: str, limit: int) -> tuple[bytes | None, str]:
+    try:
+        if not _S_ISREG(os.stat(path).st_mode):
+            return None, "is not a regular file"
+        fd = os.open(path, os.O_RDONLY | _O_NONBLOCK | _O_BINARY)
+    except (FileNotFoundError, NotADirectoryError):
+        return None, ""
+    except (OSError, ValueError) as error:  # ValueError: a NUL in the path
+        return None, f"cannot be read ({getattr(error, 'strerror', None) or error})"
+    try:
+        if not _S_ISREG(os.fstat(fd).st_mode):  # replaced since the stat above
+            return None, "is not a regular file"
+        chunks = []
+        size = 0
+        while size < limit:
+            chunk = os.read(fd, min(limit - size, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        return b"".join(chunks), ""
+    except OSError as error:
+        return None, f"cannot be read ({error.strerror or error})"
+    finally:
+        os.close(fd)
+
+
+def _read_text(path: str, limit: int = _READ_LIMIT) -> str | None:
+    """The UTF-8 text of a small regular file, or None when it is missing or unusable."""
+    data, _ = _read(path, limit)
+    if data is None:
+        return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
 # --- phase 1: the module -------------------------------------------------------------------
+
+
+def _plain_path(locations: object) -> list[str] | None:
+    """A package's search locations as a plain list, without recomputing a namespace path.
+
+    A nested namespace package's ``_NamespacePath`` recomputes itself from its parent in
+    ``sys.modules``, which raises ``KeyError`` when the parent was never imported.
+    """
+    if locations is None:
+        return None
+    raw = getattr(locations, "_path", locations)
+    try:
+        return [entry for entry in raw if isinstance(entry, str)]  # type: ignore[attr-defined]
+    except Exception:  # noqa: BLE001 - a finder's junk: no usable locations
+        return []
 
 
 def _find_spec(fullname: str) -> tuple[object | None, str | None]:
     """Find ``fullname``'s spec as ``importlib.util.find_spec`` would, without importing.
 
     A dotted name's parent is located, never imported. Returns ``(spec, None)``, or
-    ``(None, reason)`` when the module cannot be found or is blocked.
+    ``(None, reason)`` when the module cannot be found, is blocked, or a finder fails.
     """
     if fullname in sys.modules:
         module: object = sys.modules[fullname]
@@ -289,13 +416,13 @@ def _find_spec(fullname: str) -> tuple[object | None, str | None]:
         parent_spec, problem = _find_spec(parent)
         if parent_spec is None:
             return None, problem
-        path = getattr(parent_spec, "submodule_search_locations", None)
+        path = _plain_path(getattr(parent_spec, "submodule_search_locations", None))
         if path is None:
             return None, f"{parent} is a module, not a package, so it has no {fullname}"
-    for finder in sys.meta_path:
+    for finder in list(sys.meta_path):
         find_spec = getattr(finder, "find_spec", None)
         if find_spec is not None:
-            spec = find_spec(fullname, path)
+            spec = find_spec(fullname, path)  # what it raises, importing would raise too
             if spec is not None:
                 return spec, None
     return None, f"no module named {fullname!r}"
@@ -307,10 +434,9 @@ def _spec_location(spec: object) -> tuple[str | None, bool]:
     A spec without an origin is a namespace package: an empty folder of that name.
     """
     origin = getattr(spec, "origin", None)
-    locations = getattr(spec, "submodule_search_locations", None)
+    locations = _plain_path(getattr(spec, "submodule_search_locations", None))
     if not isinstance(origin, str) or origin == "namespace":
-        first = next(iter(locations or ()), None)
-        return (first if isinstance(first, str) else None), False
+        return (locations[0] if locations else None), False
     if locations is None:
         return origin, True
     return os.path.dirname(origin), True
@@ -326,22 +452,35 @@ def _site_of(location: str, parts: list[str]) -> str | None:
     return folder
 
 
-# --- phase 2: the distribution -------------------------------------------------------------
+def _archive_of(spec: object) -> str | None:
+    """The zip file (a wheel, ``.zip`` or ``.pyz``) the module was found in, if any."""
+    archive = getattr(getattr(spec, "loader", None), "archive", None)
+    return archive if isinstance(archive, str) else None
+
+
+# --- phase 2: metadata ---------------------------------------------------------------------
 
 
 def _search_dirs() -> list[str]:
     """The folders of ``sys.path``, in order, without repeats; ``''`` is the working dir."""
     dirs: list[str] = []
+    seen: set[str] = set()
+    cwd: str | None = None
     entries: list[object] = list(sys.path)  # anything can be appended to sys.path
     for entry in entries:
         if not isinstance(entry, str):
             continue
         if not entry:
-            try:
-                entry = os.getcwd()  # noqa: PLW2901
-            except OSError:  # the working directory was removed
+            if cwd is None:
+                try:
+                    cwd = os.getcwd()
+                except OSError:  # the working directory was removed
+                    cwd = ""
+            entry = cwd  # noqa: PLW2901
+            if not entry:
                 continue
-        if entry not in dirs:
+        if entry not in seen:
+            seen.add(entry)
             dirs.append(entry)
     return dirs
 
@@ -350,18 +489,18 @@ def _listing(folder: str) -> tuple[str, str]:
     """The names in ``folder``, each behind a newline: as listed, and lower-cased (cached).
 
     One joined string lets ``str.find`` look for a distribution among thousands of entries
-    in C, where a loop over them in Python would cost milliseconds. The lower-cased copy is
-    empty where a non-ASCII name would shift its offsets.
+    in C, where a loop over them in Python would cost milliseconds. Lower-casing keeps
+    every offset, since the one character whose lower case is longer is replaced first.
     """
     listing = _listings.get(folder)
     if listing is None:
         try:
             names = _names(folder)
-        except OSError:
+        except (OSError, ValueError):
             names = []
         joined = "\n" + "\n".join(names) + "\n"
-        listing = (joined, joined.lower() if joined.isascii() else "")
-        _listings[folder] = listing
+        lowered = joined.lower() if joined.isascii() else joined.replace("\u0130", "i").lower()
+        listing = _listings[folder] = (joined, lowered)
     return listing
 
 
@@ -379,7 +518,7 @@ def _names(folder: str) -> Iterable[str]:
         and cached
         and getattr(finder, "_path_mtime", None) == os.stat(folder).st_mtime
     ):
-        return cached
+        return [name for name in cached if isinstance(name, str)]
     return os.listdir(folder)
 
 
@@ -388,59 +527,119 @@ def _project(entry: str) -> str:
     return _canonical(entry.rpartition(".")[0].partition("-")[0])
 
 
+def _matching(folder: str, prefix: str, suffixes: tuple[str, ...]) -> list[str]:
+    """The names in ``folder`` that start with ``prefix`` (lower case) and end in a suffix."""
+    joined, lowered = _listing(folder)
+    if not prefix:
+        return sorted(name for name in joined.split("\n") if name.lower().endswith(suffixes))
+    names = []
+    needle = f"\n{prefix}"
+    start = lowered.find(needle)
+    while start >= 0:  # each match is a name that starts with the prefix
+        end = lowered.index("\n", start + 1)
+        name = joined[start + 1 : end]
+        if name.lower().endswith(suffixes):
+            names.append(name)
+        start = lowered.find(needle, end)
+    return sorted(names)
+
+
 def _metadata_entries(folder: str, project: str | None = None) -> list[str]:
     """The ``*.dist-info`` and ``*.egg-info`` entries in ``folder``: all, or ``project``'s."""
-    joined, lowered = _listing(folder)
-    if project is None or not lowered:
-        names = joined.split("\n")
-    else:
-        names = []
-        prefix = f"\n{project}"
-        start = lowered.find(prefix)
-        while start >= 0:  # each match is a name that starts with the project's
-            end = lowered.index("\n", start + 1)
-            names.append(joined[start + 1 : end])
-            start = lowered.find(prefix, end)
-    return sorted(
-        name
-        for name in names
-        if name.endswith(_INFO_SUFFIXES) and (project is None or _project(name) == project)
-    )
+    entries = _matching(folder, project or "", _INFO_SUFFIXES)
+    if project is None:
+        return entries
+    return [entry for entry in entries if _project(entry) == project]
 
 
-def _parse_version(text: str) -> str:
-    """The ``Version`` header of core metadata (RFC 822 style headers), or ``''``."""
-    for line in text.split("\n\n", 1)[0].splitlines():  # the headers end at a blank line
-        if not line.strip():
+def _is_header(line: str) -> bool:
+    """Whether ``email.parser`` takes ``line`` for a header line (its ``headerRE``)."""
+    if line.startswith(("From ", " ", "\t")):
+        return True
+    name, colon, _ = line.partition(":")
+    return bool(colon) and (not name or (name.isascii() and name.isprintable() and " " not in name))
+
+
+def _header_lines(text: str) -> list[str]:
+    """The lines of the header block: up to a blank line or a line that is not a header."""
+    end = text.find("\n\n")
+    headers = []
+    for line in (text if end < 0 else text[: end + 1]).split("\n"):
+        if not line or not _is_header(line):
             break
-        field, colon, value = line.partition(":")
-        if colon and field.strip().lower() == "version":
-            return value.strip()
-    return ""
+        headers.append(line)
+    return headers
+
+
+def _parse_version(text: str) -> str | None:
+    r"""The first ``Version`` header of core metadata as ``email.parser`` reads it, or None.
+
+    ``text`` has universal newlines already (as ``importlib.metadata`` reads it): only
+    ``\n`` ends a line, a line starting with white space continues the header before
+    it, and the headers end at a blank line or at the first line that is not a header.
+    """
+    name = ""
+    value: list[str] = []
+    for line in [*_header_lines(text), ":"]:  # the nameless last line ends the last header
+        if line[0] in " \t":
+            if name:
+                value.append(line)
+            continue
+        if name.lower() == "version":
+            return _unfold("\n".join(value).rstrip("\n"))
+        name, value = "", []
+        if not line.startswith(("From ", ":")):  # envelope lines, nameless headers: skipped
+            name, _, first = line.partition(":")
+            value = [first.lstrip(" \t")]
+    return None
+
+
+def _unfold(value: str) -> str:
+    """A header value as ``importlib.metadata`` gives it: 3.10+ re-indents folded values."""
+    if "\n" not in value or sys.version_info < (3, 10):
+        return value
+    import textwrap
+
+    return textwrap.dedent(" " * 8 + value)
+
+
+def _decode_metadata(data: bytes) -> str | None:
+    """Metadata bytes as ``importlib.metadata`` reads them: UTF-8 with universal newlines."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        if len(data) < _READ_LIMIT or error.start < len(data) - 3:
+            return None
+        text = data[: error.start].decode("utf-8")  # a character cut by the size cap
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _read_metadata(info: str) -> tuple[str | None, str]:
-    """Read a metadata folder or file; return ``(version, problem)``, version None if unusable."""
+    """Read a metadata folder or file; return ``(version, problem)``, version None if unusable.
+
+    Like ``importlib.metadata``, an empty, missing or unreadable ``METADATA`` falls back to
+    ``PKG-INFO``. Files over the size cap are read up to it: their headers come first.
+    """
     files = [os.path.join(info, "METADATA"), os.path.join(info, "PKG-INFO")]
-    if not os.path.isdir(info):
-        files = [info]
+    if info.lower().endswith(".egg-info"):
+        files.append(info)  # an egg-info file, not folder
+    problem = ""
     for file in files:
-        try:
-            with open(file, "rb") as stream:
-                data = stream.read()
-        except FileNotFoundError:
+        data, unusable = _read(file)
+        if not data:
+            if not problem and (unusable or data is not None):
+                problem = f"its {os.path.basename(file)} {unusable or 'is empty'}"
             continue
-        except OSError as exc:
-            return None, f"its metadata cannot be read ({exc.strerror or exc})"
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError:
+        text = _decode_metadata(data)
+        if text is None:
             return None, "its metadata is not valid UTF-8"
         version = _parse_version(text)
-        if version:
-            return version, ""
+        if version is not None and (version or len(data) < _READ_LIMIT):
+            return (version, "") if version else (None, "its metadata has an empty Version")
+        if len(data) >= _READ_LIMIT:
+            return None, f"its metadata headers are larger than {_READ_LIMIT >> 20} MiB"
         return None, "its metadata has no Version"
-    return None, "it has no METADATA file"
+    return None, problem or "it has no METADATA file"
 
 
 def _installed(name: str, dirs: Sequence[str], problems: list[str] | None = None) -> _Dist | None:
@@ -449,48 +648,84 @@ def _installed(name: str, dirs: Sequence[str], problems: list[str] | None = None
     Metadata folders with no usable version are skipped and described in ``problems``.
     """
     for folder in dirs:
-        for entry in _metadata_entries(folder, _canonical(name)):
-            version, problem = _read_metadata(os.path.join(folder, entry))
-            if version is not None:
-                return _Dist(name, version, folder)
-            _log(_DEBUG, "skipping %s in %s: %s", entry, folder, problem)
-            if problems is not None:
-                problems.append(f"{entry} in {folder} does not count: {problem}")
+        dist = _installed_in(name, folder, problems)
+        if dist is not None:
+            return dist
     return None
 
 
-def _provides(folder: str, entry: str, module: str) -> bool:
-    """Whether the distribution whose metadata is ``folder/entry`` ships ``module``."""
-    info = os.path.join(folder, entry)
-    top_level = _read_text(os.path.join(info, "top_level.txt"))
-    if top_level is not None and module not in top_level.split():
-        return False
-    record = _read_text(os.path.join(info, "RECORD"))
-    if record is None:
-        return top_level is not None
-    return f"\n{module}/__init__.py," in f"\n{record}"
+def _installed_in(name: str, folder: str, problems: list[str] | None = None) -> _Dist | None:
+    """Distribution ``name`` in ``folder``, if one there has a usable version."""
+    for entry in _metadata_entries(folder, _canonical(name)):
+        version, problem = _read_metadata(os.path.join(folder, entry))
+        if version is not None:
+            return _Dist(name, version, folder, entry)
+        _log(_DEBUG, "skipping %s in %s: %s", entry, folder, problem)
+        if problems is not None:
+            problems.append(f"{entry} in {folder} does not count: {problem}")
+    return None
 
 
-def _read_text(path: str) -> str | None:
-    try:
-        with open(path, encoding="utf-8") as stream:
-            return stream.read()
-    except (OSError, UnicodeDecodeError):
-        return None
+def _record(dist: _Dist, module: str) -> dict[str, tuple[str, int]] | None:
+    """The module's files that ``dist`` installed: path -> (hash, size), None without a list.
+
+    Wheels list their files in ``RECORD``; eggs in ``installed-files.txt`` (no hashes).
+    """
+    info = os.path.join(dist.site, dist.entry)
+    prefix = module.replace(".", "/") + "/"
+    text = _read_text(os.path.join(info, "RECORD"), _RECORD_LIMIT)
+    if text is None:
+        text = _read_text(os.path.join(info, "installed-files.txt"), _RECORD_LIMIT)
+        if text is None:
+            return None
+        egg = os.path.relpath(dist.site, info).replace(os.sep, "/") + "/"
+        return {
+            line[len(egg) :]: ("", 0)
+            for line in text.splitlines()
+            if line.replace(os.sep, "/").startswith(egg + prefix)
+        }
+    files: dict[str, tuple[str, int]] = {}
+    start = text.find(prefix)
+    if start < 0 and f'"{prefix}' not in text:
+        return files
+    for line in text.splitlines():
+        path, _, rest = line.rpartition(",")
+        path, _, digest = path.rpartition(",")
+        path = path[1:-1].replace('""', '"') if path.startswith('"') else path
+        if path.startswith(prefix):
+            files[path] = (digest, int(rest) if rest.isdigit() else 0)
+    return files
 
 
-def _providers(module: str, dirs: Sequence[str], skip: Iterable[str]) -> list[_Dist]:
-    """Installed distributions outside ``skip`` that ship ``module``, first found first."""
+def _ships(dist: _Dist, module: str, *, unlisted: bool = True) -> bool:
+    """Whether ``dist`` installed ``module``: its file list names the package's files.
+
+    Without a file list, ``top_level.txt`` decides; without either, ``unlisted``.
+    """
+    files = _record(dist, module)
+    if files is not None:
+        return f"{module.replace('.', '/')}/__init__.py" in files
+    top_level = _read_text(os.path.join(dist.site, dist.entry, "top_level.txt"))
+    if top_level is None:
+        return unlisted
+    return module.partition(".")[0] in top_level.split()
+
+
+def _providers(module: str, folder: str, skip: Iterable[str]) -> list[_Dist]:
+    """Distributions in ``folder``, outside ``skip``, whose files include ``module``."""
     seen = {_canonical(name) for name in skip}
     found: list[_Dist] = []
-    for folder in dirs:
-        for entry in _metadata_entries(folder):
-            project = _project(entry)
-            if project not in seen and _provides(folder, entry, module):
-                version, _ = _read_metadata(os.path.join(folder, entry))
-                if version is not None:
-                    seen.add(project)
-                    found.append(_Dist(project.replace("_", "-"), version, folder))
+    for entry in _metadata_entries(folder):
+        project = _project(entry)
+        if project in seen:
+            continue
+        version, _ = _read_metadata(os.path.join(folder, entry))
+        if version is None:
+            continue
+        dist = _Dist(project.replace("_", "-"), version, folder, entry)
+        if _ships(dist, module, unlisted=False):
+            seen.add(project)
+            found.append(dist)
     return found
 
 
@@ -500,8 +735,292 @@ def installed_version(distribution: str) -> str | None:
     Read from metadata as detection reads it: cheaper than ``importlib.metadata.version``,
     whose import alone costs milliseconds.
     """
-    dist = _installed(distribution, _search_dirs())
+    with _lock:
+        dist = _installed(distribution, _search_dirs())
     return dist.version if dist else None
+
+
+def _in_archive(archive: str, key: str, module: str) -> tuple[_Dist | None, str]:
+    """The distribution whose metadata sits in the zip ``archive`` beside ``module``.
+
+    An accepted name comes first; for ONNX Runtime, any distribution whose ``RECORD``
+    lists the module counts too.
+    """
+    import zipfile
+
+    ranks = {_canonical(name): rank for rank, name in enumerate(_accepted_names(key))}
+    try:
+        with zipfile.ZipFile(archive) as bundle:
+            names = set(bundle.namelist())
+            entries = sorted(
+                (name.partition("/")[0] for name in names if name.count("/") == 1),
+                key=lambda entry: ranks.get(_project(entry), len(ranks)),
+            )
+            for entry in dict.fromkeys(entries):
+                if not entry.endswith(_INFO_SUFFIXES):
+                    continue
+                project = _project(entry)
+                if project not in ranks:
+                    record = f"{entry}/RECORD"
+                    if key not in _ANY_PROVIDER or record not in names:
+                        continue
+                    listed = bundle.read(record)[:_RECORD_LIMIT].decode("utf-8", "replace")
+                    if f"\n{module.replace('.', '/')}/__init__.py," not in f"\n{listed}":
+                        continue
+                version = _zip_version(bundle, entry, names)
+                if version:
+                    name = _accepted_names(key)[ranks[project]] if project in ranks else project
+                    return _Dist(name.replace("_", "-"), version, archive, entry), ""
+    except Exception as error:  # noqa: BLE001 - a damaged archive: the reason says so
+        return None, f"{archive} cannot be read as a zip file ({_describe(error)})"
+    return None, f"{module} in {archive} has no installed distribution's metadata beside it"
+
+
+def _zip_version(bundle: zipfile.ZipFile, entry: str, names: set[str]) -> str | None:
+    """The version in the metadata folder ``entry`` of a zip file, read under the size cap."""
+    for file in (f"{entry}/METADATA", f"{entry}/PKG-INFO"):
+        if file in names:
+            with bundle.open(file) as stream:
+                text = _decode_metadata(stream.read(_READ_LIMIT))
+            return _parse_version(text) if text is not None else None
+    return None
+
+
+# --- phase 3: ownership --------------------------------------------------------------------
+
+
+def _accepted_names(key: str) -> tuple[str, ...]:
+    """Every distribution name accepted for ``key``, in priority order."""
+    return _BACKENDS[key][1] + _SHIPPING.get(key, ())
+
+
+def _in_folder(key: str, folder: str, problems: list[str] | None = None) -> list[_Dist]:
+    """The accepted distributions of ``key`` in ``folder``, in priority order.
+
+    A name accepted only where it ships the module (optimum, before optimum-onnx) counts
+    only where its file list says so.
+    """
+    module, names = _BACKENDS[key]
+    found = [dist for dist in (_installed_in(name, folder, problems) for name in names) if dist]
+    for name in _SHIPPING.get(key, ()):
+        dist = _installed_in(name, folder, problems)
+        if dist is not None and _ships(dist, module):
+            found.append(dist)
+    return found
+
+
+def _hash(path: str, algorithm: str) -> str | None:
+    """The ``RECORD``-style digest (urlsafe base64, no padding) of the file at ``path``."""
+    import base64
+    import hashlib
+
+    try:
+        digest = hashlib.new(algorithm)
+        if not _S_ISREG(os.stat(path).st_mode):
+            return None
+        with open(path, "rb") as stream:
+            for chunk in iter(lambda: stream.read(1 << 20), b""):
+                digest.update(chunk)
+    except (OSError, ValueError):
+        return None
+    return base64.urlsafe_b64encode(digest.digest()).rstrip(b"=").decode("ascii")
+
+
+def _by_files_on_disk(dists: list[_Dist], module: str) -> tuple[_Dist, tuple[str, ...]]:
+    """Of several distributions that installed ``module`` into one folder, the owner.
+
+    The last one installed overwrote the others' files, so the owner is the one whose
+    ``RECORD`` hashes match the files on disk. Only files whose recorded hashes differ can
+    tell them apart; the smallest of those are hashed first, and hashing stops as soon as
+    one distribution is left. Returns the owner and the others, which are its conflicts.
+    """
+    records = {id(dist): _record(dist, module) or {} for dist in dists}
+    shipping = [dist for dist in dists if records[id(dist)]] or dists
+    if len(shipping) < 2:  # noqa: PLR2004 - one distribution ships it
+        return shipping[0], ()
+    telling: dict[str, int] = {}
+    for dist in shipping:
+        for path, (digest, size) in records[id(dist)].items():
+            if digest:
+                telling[path] = max(telling.get(path, 0), size)
+    alive = shipping
+    for path in sorted(telling, key=lambda path: (telling[path], path)):
+        digests = {records[id(dist)].get(path, ("", 0))[0] for dist in alive}
+        digests.discard("")
+        if len(digests) < 2:  # noqa: PLR2004 - every one that lists it agrees
+            continue
+        algorithm = next(iter(digests)).partition("=")[0]
+        actual = _hash(os.path.join(shipping[0].site, *path.split("/")), algorithm)
+        if actual is None:
+            continue
+        matching = [
+            dist
+            for dist in alive
+            if records[id(dist)].get(path, ("", 0))[0] in {f"{algorithm}={actual}", ""}
+        ]
+        if matching:
+            alive = matching
+        if len(alive) == 1:
+            break
+    owner = alive[0]
+    return owner, tuple(dist.name for dist in shipping if dist is not owner)
+
+
+def _pth_owner(folder: str, location: str, parts: list[str]) -> _Dist | None:
+    """An editable install in ``folder`` whose ``.pth`` file or finder maps ``location``.
+
+    setuptools writes ``__editable__.NAME-VERSION.pth`` (a path, or an import of its
+    ``__editable___NAME_VERSION_finder.py`` whose ``MAPPING`` names each package's folder);
+    hatchling writes ``_NAME.pth``; both list it in the distribution's ``RECORD``.
+    """
+    top = os.path.join(_site_of(location, parts) or location, parts[0])
+    site = os.path.dirname(top)
+    for name in _matching(folder, "", (".pth", "_finder.py")):
+        text = _read_text(os.path.join(folder, name), _PTH_LIMIT)
+        if text is None:
+            continue
+        if name.endswith(".pth"):
+            paths = [
+                os.path.join(folder, line.strip())
+                for line in text.splitlines()
+                if line.strip() and not line.startswith(("#", "import ", "import\t"))
+            ]
+            mapped = any(_same_path(path, site) for path in paths)
+        else:
+            mapped = any(_same_path(path, top) for path in _finder_mapping(text, parts[0]) if path)
+        if mapped:
+            dist = _owner_of_file(folder, name)
+            if dist is not None:
+                return dist
+    return None
+
+
+def _finder_mapping(text: str, top: str) -> list[str]:
+    """The folders that a setuptools editable finder's ``MAPPING`` gives for package ``top``."""
+    import ast
+
+    for line in text.splitlines():
+        if line.startswith("MAPPING"):
+            try:
+                mapping = ast.literal_eval(line.partition("=")[2].strip())
+            except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+                return []
+            value = mapping.get(top) if isinstance(mapping, dict) else None
+            return [value] if isinstance(value, str) else []
+    return []
+
+
+def _owner_of_file(folder: str, name: str) -> _Dist | None:
+    """The distribution in ``folder`` whose ``RECORD`` lists the file ``name``.
+
+    The name usually tells which (``__editable__.my_ort-1.0.pth``, ``_my_ort.pth``,
+    ``__editable___my_ort_1_0_finder.py``): those guesses are tried before every ``RECORD``.
+    """
+    stem = name.removeprefix("__editable__").strip("._").partition("-")[0]
+    stem = stem.removesuffix("_finder.py").removesuffix(".pth")
+    words = stem.split("_")
+    guesses = ["_".join(words[:count]).lower() for count in range(len(words), 0, -1)]
+    entries = _metadata_entries(folder)
+    ranked = sorted(entries, key=lambda entry: _project(entry) not in guesses)
+    for entry in ranked:
+        text = _read_text(os.path.join(folder, entry, "RECORD"), _RECORD_LIMIT)
+        if text is not None and f"\n{name}," in f"\n{text}":
+            version, _ = _read_metadata(os.path.join(folder, entry))
+            if version is not None:
+                return _Dist(_project(entry).replace("_", "-"), version, folder, entry)
+    return None
+
+
+def _copy_of(dist: _Dist, parts: list[str]) -> str | None:
+    """The package folder ``dist`` installed beside its metadata, if there is one."""
+    folder = os.path.join(dist.site, *parts)
+    return folder if os.path.isfile(os.path.join(folder, "__init__.py")) else None
+
+
+def _same_path(first: str, second: str) -> bool:
+    try:
+        return os.path.normcase(os.path.realpath(first)) == os.path.normcase(
+            os.path.realpath(second)
+        )
+    except (OSError, ValueError):
+        return False
+
+
+def _describe_names(names: Sequence[str]) -> str:
+    if len(names) <= 2:  # noqa: PLR2004 - "a" or "a or b"
+        return " or ".join(names)
+    return f"{names[0]}, {names[1]} or {len(names) - 2} other distributions"
+
+
+def _owner(key: str, spec: object, location: str, parts: list[str]) -> tuple[_Dist | None, str]:
+    """Find the distribution that owns the module found at ``location``.
+
+    Returns ``(dist, problem)``: ``problem`` is empty when ``dist`` owns the module (or is
+    an editable install of it), and says what is wrong otherwise.
+    """
+    archive = _archive_of(spec)
+    if archive is not None:
+        return _in_archive(archive, key, _BACKENDS[key][0])
+    site = _site_of(location, parts)
+    problems: list[str] = []
+    beside = _owner_beside(key, site, problems) if site is not None else None
+    if beside is not None:
+        return beside, ""
+    return _owner_elsewhere(key, location, parts, problems)
+
+
+def _owner_beside(key: str, site: str, problems: list[str]) -> _Dist | None:
+    """The distribution in ``site``, the module's own folder, that owns it: the common case.
+
+    Where several accepted ones installed it there, the files on disk decide.
+    """
+    module = _BACKENDS[key][0]
+    beside = _in_folder(key, site, problems)
+    if len(beside) > 1:
+        owner, conflicts = _by_files_on_disk(beside, module)
+        owner.conflicts = conflicts
+        return owner
+    if beside:
+        return beside[0]
+    if key in _ANY_PROVIDER:
+        providers = _providers(module, site, _accepted_names(key))
+        if providers:
+            return providers[0]
+    return None
+
+
+def _owner_elsewhere(
+    key: str, location: str, parts: list[str], problems: list[str]
+) -> tuple[_Dist | None, str]:
+    """The owner of a module with no distribution beside it: editable, or shadowing one."""
+    module = _BACKENDS[key][0]
+    dirs = _search_dirs()
+    for folder in dirs:
+        editable = _pth_owner(folder, location, parts)
+        if editable is not None:
+            return editable, ""
+    names = _accepted_names(key)
+    candidates = [dist for folder in dirs for dist in _in_folder(key, folder, problems)]
+    if not candidates:
+        candidates = [
+            dist for dist in (_from_importlib_metadata(name, dirs) for name in names) if dist
+        ]
+    if not candidates:
+        if problems:
+            return None, problems[0]
+        return None, (
+            f"{module} at {location} does not come from an installed distribution "
+            f"({_describe_names(names)} is not installed)"
+        )
+    for dist in candidates:
+        copy = _copy_of(dist, parts)
+        if copy is not None and _same_path(copy, location):
+            return dist, ""
+    dist = candidates[0]
+    if _copy_of(dist, parts) is None:
+        return dist, ""  # an editable install: no copy beside the metadata
+    kind = "folder" if os.path.isdir(location) else "file"
+    return dist, f"a {kind} {location} shadows {dist.name} {dist.version} installed in {dist.site}"
 
 
 def _from_importlib_metadata(name: str, dirs: Sequence[str]) -> _Dist | None:
@@ -522,84 +1041,40 @@ def _from_importlib_metadata(name: str, dirs: Sequence[str]) -> _Dist | None:
 
     for dist in importlib.metadata.distributions(name=name, path=zips):
         text = dist.read_text("METADATA") or dist.read_text("PKG-INFO") or ""
-        version = _parse_version(text)
+        version = _parse_version(text.replace("\r\n", "\n").replace("\r", "\n"))
         if version:
-            return _Dist(name, version, str(dist.locate_file("")))
+            return _Dist(name, version, str(dist.locate_file("")), "")
     return None
 
 
-# --- phase 3: ownership --------------------------------------------------------------------
-
-
-def _copy_of(dist: _Dist, parts: list[str]) -> str | None:
-    """The package folder ``dist`` installed beside its metadata, if there is one."""
-    folder = os.path.join(dist.site, *parts)
-    return folder if os.path.isfile(os.path.join(folder, "__init__.py")) else None
-
-
-def _same_path(first: str, second: str) -> bool:
-    return os.path.normcase(os.path.realpath(first)) == os.path.normcase(os.path.realpath(second))
-
-
-def _describe_names(names: Sequence[str]) -> str:
-    if len(names) <= 2:  # noqa: PLR2004 - "a" or "a or b"
-        return " or ".join(names)
-    return f"{names[0]}, {names[1]} or {len(names) - 2} other distributions"
-
-
-def _candidates(
-    key: str, dirs: Sequence[str], problems: list[str] | None = None
-) -> Iterator[_Dist]:
-    """Yield the accepted distributions of backend ``key`` in ``dirs``, in list order.
-
-    A generator, so that the common case stops at the first name that is installed.
-    """
-    module, names = _BACKENDS[key]
-    found = False
-    for name in names:
-        dist = _installed(name, dirs, problems)
-        if dist is not None:
-            found = True
-            yield dist
-    if not found and key in _ANY_PROVIDER:
-        yield from _providers(module, dirs, names)
-
-
-def _owner(key: str, location: str, parts: list[str]) -> tuple[_Dist | None, str]:
-    """Find the distribution that should own the module found at ``location``.
-
-    Returns ``(dist, problem)``: ``problem`` is empty when ``dist`` owns the module or is an
-    editable install, and says what is wrong otherwise.
-    """
-    module, names = _BACKENDS[key]
-    site = _site_of(location, parts)
-    if site is not None:  # fast path: the metadata beside the module found
-        beside = next(_candidates(key, [site]), None)
-        if beside is not None:
-            return beside, ""
-    dirs = _search_dirs()
-    problems: list[str] = []
-    candidates = list(_candidates(key, dirs, problems))
-    if not candidates:
-        candidates = [
-            dist for dist in (_from_importlib_metadata(name, dirs) for name in names) if dist
-        ]
-    if not candidates:
-        if problems:
-            return None, problems[0]
-        return None, (
-            f"{module} at {location} does not come from an installed distribution "
-            f"({_describe_names(names)} is not installed)"
+def _torch_problem(dist: _Dist) -> str:
+    """Why IPEX ``dist`` cannot be imported, or ``''``: it needs torch of its major.minor."""
+    wanted = _major_minor(dist.version)
+    torch = _installed("torch", _search_dirs())
+    command = f'pip install "torch=={wanted}.*"'
+    if torch is None:
+        return (
+            f"{dist.name} {dist.version} is installed but torch is not, so it cannot be "
+            f"imported; it needs torch {wanted}: {command}"
         )
-    copies = [_copy_of(dist, parts) for dist in candidates]
-    for dist, copy in zip(candidates, copies):
-        if copy is not None and _same_path(copy, location):
-            return dist, ""
-    dist = candidates[0]
-    if copies[0] is None:
-        return dist, ""  # an editable install: no copy beside the metadata
-    kind = "folder" if os.path.isdir(location) else "file"
-    return dist, f"a {kind} {location} shadows {dist.name} {dist.version} installed in {dist.site}"
+    if _major_minor(torch.version) != wanted:
+        return (
+            f"{dist.name} {dist.version} needs torch {wanted} but torch {torch.version} is "
+            f"installed, so it cannot be imported: {command}"
+        )
+    return ""
+
+
+def _major_minor(version: str) -> str:
+    """``2.8`` for ``2.8.0+cpu``."""
+    return ".".join(version.partition("+")[0].split(".")[:2])
+
+
+def _loaded_version(module: str) -> str | None:
+    """The ``__version__`` of ``module`` where this process has imported it already."""
+    loaded = sys.modules.get(module)
+    version = getattr(loaded, "__version__", None) if loaded is not None else None
+    return version if isinstance(version, str) and version else None
 
 
 # --- detection -----------------------------------------------------------------------------
@@ -623,48 +1098,75 @@ def _detect(key: str) -> Detection:
     """Detect one backend. Never raises: whatever goes wrong becomes the reason."""
     module = _BACKENDS[key][0]
     try:
-        spec, problem = _find_spec(module)
-        if spec is None:
-            return Detection(key, "missing", str(problem))
-        location, real = _spec_location(spec)
-        if location is None:
-            return Detection(key, "missing", f"{module} has no location on disk")
-        parts = module.split(".")
-        if not real:
-            dist, _ = _owner(key, location, parts)
-            leftover = f"{location} is a folder without __init__.py"
-            if dist is None:
-                reason = f"{leftover}, not an installed package"
-                return Detection(key, "leftover", reason, location=location)
-            return Detection(
-                key,
-                "leftover",
-                f"{dist.name} {dist.version} is installed but {leftover}",
-                location=location,
-                dist=dist,
-            )
-        dist, problem = _owner(key, location, parts)
-        if problem or dist is None:
-            status = "unowned" if dist is None else "shadowed"
-            return Detection(key, status, problem, location=location, dist=dist)
-        return Detection(
-            key,
-            "available",
-            f"{dist.name} {dist.version} is installed",
-            location=location,
-            dist=dist,
-        )
-    except Exception as exc:  # noqa: BLE001 - detection must never raise
+        return _detect_module(key, module)
+    except Exception as error:  # noqa: BLE001 - detection must never raise
         _log(_DEBUG, "detecting %s failed", key, exc_info=True)
-        reason = f"looking for {module} raised {type(exc).__name__}: {exc}"
-        return Detection(key, "error", reason)
+        return Detection(key, "error", f"looking for {module} raised {_describe(error)}")
+
+
+def _detect_module(key: str, module: str) -> Detection:
+    spec, problem = _find_spec(module)
+    if spec is None:
+        return Detection(key, "missing", str(problem))
+    location, real = _spec_location(spec)
+    if location is None:
+        return Detection(key, "missing", f"{module} has no location on disk")
+    parts = module.split(".")
+    if not real:
+        return _leftover(key, location, parts)
+    dist, problem = _owner(key, spec, location, parts)
+    if problem or dist is None:
+        status = "unowned" if dist is None else "shadowed"
+        return Detection(key, status, problem, location=location, dist=dist)
+    if key == "ipex":
+        problem = _torch_problem(dist)
+        if problem:
+            return Detection(key, "unusable", problem, location=location, dist=dist)
+    reason = f"{dist.name} {dist.version} is installed"
+    loaded = _loaded_version(module)
+    if loaded is not None and loaded != dist.version:
+        reason = (
+            f"{dist.name} {loaded} is loaded in this process, but {dist.version} is "
+            f"installed: a restart uses {dist.version}"
+        )
+        dist = _Dist(dist.name, loaded, dist.site, dist.entry)
+    return Detection(key, "available", reason, location=location, dist=dist)
+
+
+def _leftover(key: str, location: str, parts: list[str]) -> Detection:
+    """A folder of the module's name without ``__init__.py``: an uninstall's leftover."""
+    site = _site_of(location, parts)
+    found = _in_folder(key, site) if site is not None else []
+    dist = found[0] if found else _installed_any(key)
+    leftover = f"{location} is a folder without __init__.py"
+    if dist is None:
+        return Detection(
+            key, "leftover", f"{leftover}, not an installed package", location=location
+        )
+    return Detection(
+        key,
+        "leftover",
+        f"{dist.name} {dist.version} is installed but {leftover}",
+        location=location,
+        dist=dist,
+    )
+
+
+def _installed_any(key: str) -> _Dist | None:
+    """The first accepted distribution of ``key`` anywhere on ``sys.path``."""
+    for folder in _search_dirs():
+        found = _in_folder(key, folder)
+        if found:
+            return found[0]
+    return None
 
 
 def _detect_all() -> None:
     """Detect every backend and publish the results in the module-level flags."""
     global _onnxruntime_available, _openvino_available, _ipex_available  # noqa: PLW0603
     global _optimum_intel_available, _optimum_onnx_available  # noqa: PLW0603
-    global _detections, _available, _infos
+    global _detections, _available, _infos, _readiness
+    _reads.clear()
     disabled = _disabled()
     detections = {
         key: Detection(key, "disabled", f"disabled by {_DISABLE_VARIABLE}")
@@ -673,7 +1175,7 @@ def _detect_all() -> None:
         for key in _BACKENDS
     }
     available = {key: found.available for key, found in detections.items()}
-    _detections, _available, _infos = detections, available, {}
+    _detections, _available, _infos, _readiness = detections, available, {}, {}
     _openvino_available = available["openvino"]
     _onnxruntime_available = available["onnxruntime"]
     _ipex_available = available["ipex"]
@@ -716,19 +1218,6 @@ def _key_or_error(name: object) -> str:
         msg = f"unknown backend {name!r}; expected one of: {valid}"
         raise ValueError(msg)
     return key
-
-
-def _conflicts(found: Detection) -> tuple[str, ...]:
-    """Other accepted distributions installed beside the one that was detected."""
-    if found._dist is None:
-        return ()
-    dirs = _search_dirs()
-    names = _BACKENDS[found.key][1]
-    return tuple(
-        name
-        for name in names
-        if _canonical(name) != _canonical(found._dist.name) and _installed(name, dirs)
-    )
 
 
 def detection(name: str) -> Detection:
@@ -778,8 +1267,10 @@ def _remedy(found: Detection) -> str:
         return f"remove {key} from {_DISABLE_VARIABLE} to enable it"
     if found.status == "shadowed":
         return f"rename or remove {found.location}, which hides the installed package"
-    if found.status == "leftover" and found._dist is not None:
-        return f"reinstall with: pip install --force-reinstall {found._dist.name}"
+    if found.status == "leftover" and found.distribution is not None:
+        return f"reinstall with: pip install --force-reinstall {found.distribution}"
+    if found.status == "unusable" and found.version is not None:
+        return f'install the torch it needs: pip install "torch=={_major_minor(found.version)}.*"'
     if found.status == "leftover":
         return f"remove {found.location}, then install with: {install}"
     return f"install with: {install}"
@@ -818,15 +1309,17 @@ def is_backend_version(name: str, specifier: str) -> bool:
 
     key = _key_or_error(name)
     try:
+        if not isinstance(specifier, str):
+            raise InvalidSpecifier(repr(specifier))  # noqa: TRY301 - one message for both
         specifiers = SpecifierSet(specifier)
     except InvalidSpecifier:
         msg = f"invalid version specifier {specifier!r} (expected e.g. '>=1.17,<2')"
         raise ValueError(msg) from None
     found = _detections[key]
-    if not found.available or found._dist is None:
+    if not found.available or found.version is None:
         return False
     try:
-        version = Version(found._dist.version)
+        version = Version(found.version)
     except InvalidVersion:
         return False
     return specifiers.contains(version, prereleases=True)
@@ -857,19 +1350,48 @@ def _allowed(candidates: Iterable[str]) -> tuple[Accelerator, ...]:
     return tuple(name for name in ACCELERATORS if name in chosen)
 
 
+def _integration_problem(accelerator: str) -> str:
+    """Why ``accelerator``'s optimum integration module is absent, or ``''`` (cached).
+
+    The module (``optimum.intel.openvino``, ``optimum.intel.ipex``,
+    ``optimum.onnxruntime``) is located, never imported.
+    """
+    problem = _readiness.get(accelerator)
+    if problem is None:
+        optimum, integration, _, _ = _ACCELERATOR_NEEDS[accelerator]
+        try:
+            spec, problem = _find_spec(integration)
+            if spec is not None and not _spec_location(spec)[1]:
+                problem = f"{integration} is a folder without __init__.py"
+        except Exception as error:  # noqa: BLE001 - never raises
+            problem = f"looking for {integration} raised {_describe(error)}"
+        if problem:
+            found = _detections[optimum]
+            problem = f"{found.distribution} {found.version} has no {integration} ({problem})"
+        _readiness[accelerator] = problem = problem or ""
+    return problem
+
+
 def _ready(accelerator: str, *, require_optimum: bool) -> bool:
-    optimum, runtime, _ = _ACCELERATOR_NEEDS[accelerator]
-    return _available[runtime] and (_available[optimum] or not require_optimum)
+    optimum, _, runtime, _ = _ACCELERATOR_NEEDS[accelerator]
+    if not _available[runtime]:
+        return False
+    return not require_optimum or (_available[optimum] and not _integration_problem(accelerator))
 
 
 def _missing(accelerator: str, *, require_optimum: bool) -> str:
-    """Say what ``accelerator`` lacks and the command that installs it."""
-    optimum, runtime, command = _ACCELERATOR_NEEDS[accelerator]
+    """Say what ``accelerator`` lacks and what fixes it: a command, or ``ACCELPROBE_DISABLE``."""
+    optimum, integration, runtime, command = _ACCELERATOR_NEEDS[accelerator]
     needed = (optimum, runtime) if require_optimum else (runtime,)
-    lacking = "; ".join(
-        f"{key}: {_detections[key].reason}" for key in needed if not _available[key]
-    )
-    return f"{accelerator} needs {' and '.join(needed)} ({lacking}); install with: {command}"
+    lacking = [_detections[key] for key in needed if not _available[key]]
+    reasons = [f"{found.key}: {found.reason}" for found in lacking]
+    absent = require_optimum and _available[optimum] and _integration_problem(accelerator)
+    if absent:
+        reasons.append(f"{integration}: {_integration_problem(accelerator)}")
+    fixes = [found.remedy or "" for found in lacking if found.status == "disabled"]
+    if absent or len(fixes) < len(lacking):
+        fixes.append(f"install with: {command}")
+    return f"{accelerator} needs {' and '.join(needed)} ({'; '.join(reasons)}); {'; '.join(fixes)}"
 
 
 def available_accelerators(*, require_optimum: bool = True) -> tuple[Accelerator, ...]:
@@ -883,7 +1405,7 @@ def _shows(accelerator: str, device: str | None) -> bool:
         return True
     from accelprobe import probe
 
-    return probe.probe(_ACCELERATOR_NEEDS[accelerator][1], verify=True).shows(device)
+    return probe.probe(_ACCELERATOR_NEEDS[accelerator][2], verify=True).shows(device)
 
 
 def _why_not(accelerator: str, *, require_optimum: bool, device: str | None) -> str:
@@ -892,7 +1414,7 @@ def _why_not(accelerator: str, *, require_optimum: bool, device: str | None) -> 
         return _missing(accelerator, require_optimum=require_optimum)
     from accelprobe import probe
 
-    found = probe.probe(_ACCELERATOR_NEEDS[accelerator][1], verify=True)
+    found = probe.probe(_ACCELERATOR_NEEDS[accelerator][2], verify=True)
     return f"{accelerator} shows no {device} device ({found.explain(device)})"
 
 
@@ -981,4 +1503,12 @@ if not TYPE_CHECKING:
         raise AttributeError(msg)
 
 
+def _after_fork_in_child() -> None:
+    """Give a forked child a fresh lock: the parent's may be held by a thread now gone."""
+    global _lock  # noqa: PLW0603
+    _lock = _thread.RLock()
+
+
+if hasattr(os, "register_at_fork"):  # pragma: no branch - every POSIX Python has it
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 _detect_all()
