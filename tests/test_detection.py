@@ -502,8 +502,10 @@ def test_removed_working_directory(tmp_path: Path) -> None:
     before = f"import os\nos.chdir({str(gone)!r})\nos.rmdir({str(gone)!r})\nsys.path.insert(0, '')"
     if os.name == "nt":  # pragma: no cover - Windows cannot remove the working directory
         pytest.skip("Windows cannot remove the working directory")
-    result = detect(site, cwd=tmp_path, before=before)
+    after = "result['v'] = [accelprobe.installed_version('openvino'), sys.path[0]]"
+    result = detect(site, cwd=tmp_path, before=before, after=after)
     assert result["flags"] == only("openvino")
+    assert result["v"] == ["1.18.0", ""]
 
 
 @pytest.mark.parametrize(

@@ -421,11 +421,38 @@ def _find_spec(fullname: str) -> tuple[object | None, str | None]:
             return None, f"{parent} is a module, not a package, so it has no {fullname}"
     for finder in list(sys.meta_path):
         find_spec = getattr(finder, "find_spec", None)
-        if find_spec is not None:
+        if find_spec is None:
+            continue
+        try:
             spec = find_spec(fullname, path)  # what it raises, importing would raise too
-            if spec is not None:
-                return spec, None
+        except KeyError:
+            if path is None or parent in sys.modules:
+                raise
+            spec = _nested_namespace(fullname, path)  # see _NamespaceSpec
+        if spec is not None:
+            return spec, None
     return None, f"no module named {fullname!r}"
+
+
+class _NamespaceSpec:
+    """The spec of a namespace package nested in a package that was never imported.
+
+    ``PathFinder`` raises ``KeyError`` for those: a nested ``_NamespacePath`` looks its
+    parent up in ``sys.modules``. Such a folder is an uninstall's leftover all the same.
+    """
+
+    origin = None
+
+    def __init__(self, locations: list[str]) -> None:
+        self.submodule_search_locations = locations
+
+
+def _nested_namespace(fullname: str, path: list[str]) -> _NamespaceSpec | None:
+    """The folders named like ``fullname``'s last part in ``path``: a namespace portion."""
+    name = fullname.rpartition(".")[2]
+    found = [os.path.join(entry, name) for entry in path]
+    found = [folder for folder in found if os.path.isdir(folder)]
+    return _NamespaceSpec(found) if found else None
 
 
 def _spec_location(spec: object) -> tuple[str | None, bool]:

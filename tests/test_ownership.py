@@ -1,0 +1,597 @@
+"""Who owns the module found: files on disk, optimum 1.x, editable installs, zips, IPEX's torch.
+
+Each test builds the environment on disk and detects in a fresh interpreter.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import zipfile
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from tests.fake import TRAP, Tree, build, detect, dist, installed, merge, metadata, package
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+def info(result: dict[str, Any], key: str) -> dict[str, Any]:
+    found: dict[str, Any] = result["infos"][key]
+    return found
+
+
+def digest(content: str) -> str:
+    raw = hashlib.sha256(content.encode()).digest()
+    return "sha256=" + base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def wheel(name: str, version: str, files: dict[str, str], *, on_disk: bool = True) -> Tree:
+    """A wheel-style install whose RECORD lists ``files`` (path -> content) with hashes."""
+    record = "".join(f"{path},{digest(text)},{len(text)}\n" for path, text in files.items())
+    entry = f"{name.replace('-', '_')}-{version}.dist-info"
+    tree: Tree = {entry: {"METADATA": metadata(name, version), "RECORD": record}}
+    if on_disk:
+        for path, text in files.items():
+            *folders, file = path.split("/")
+            leaf: Tree = {file: text}
+            for folder in reversed(folders):
+                leaf = {folder: leaf}
+            tree = merge(tree, leaf)
+    return tree
+
+
+def ort_files(package_name: str, version: str, big: str = "") -> dict[str, str]:
+    return {
+        "onnxruntime/__init__.py": f"__version__ = {version!r}\n",
+        "onnxruntime/capi/build_and_package_info.py": f"package_name = {package_name!r}\n",
+        "onnxruntime/capi/_pybind_state.so": big or f"binary of {package_name}" * 100,
+    }
+
+
+@pytest.mark.parametrize("last", ["onnxruntime", "onnxruntime-gpu"])
+def test_the_last_installed_owns_the_shared_files(tmp_path: Path, last: str) -> None:
+    """pip install onnxruntime, then onnxruntime-gpu (or the reverse): the files decide."""
+    cpu = ort_files("onnxruntime", "1.32.0")
+    gpu = ort_files("onnxruntime-gpu", "1.31.1")
+    first, second = (("onnxruntime-gpu", gpu), ("onnxruntime", cpu))
+    if last == "onnxruntime-gpu":
+        first, second = second, first
+    tree = merge(
+        wheel(first[0], "1.31.1" if first[0].endswith("gpu") else "1.32.0", first[1]),
+        wheel(second[0], "1.31.1" if second[0].endswith("gpu") else "1.32.0", second[1]),
+    )
+    site = build(tmp_path / "site", tree)
+    after = (
+        "import sys\n"
+        "opened = []\n"
+        "sys.addaudithook(lambda event, args: event == 'open' and opened.append(str(args[0])))\n"
+        "accelprobe.refresh()\n"
+        "result['opened'] = [p for p in opened if '/onnxruntime/' in p.replace(chr(92), '/')]\n"
+        "result['info'] = accelprobe.backend_info('ort').__dict__\n"
+        "result['ok'] = accelprobe.is_backend_version('ort', '>=1.32')\n"
+    )
+    result = detect(site, cwd=tmp_path, after=after)
+    found = result["info"]
+    assert (found["distribution"], found["available"]) == (last, True)
+    assert found["version"] == ("1.31.1" if last.endswith("gpu") else "1.32.0")
+    assert found["conflicts"] == [second[0] if last == first[0] else first[0]]
+    assert result["ok"] is (last == "onnxruntime")
+    # Only the smallest file whose recorded hashes differ was hashed, not the big binary.
+    assert [path.rsplit("/", 2)[-1] for path in result["opened"]] == ["__init__.py"]
+
+
+def test_the_same_version_of_two_distributions_is_told_by_a_small_file(tmp_path: Path) -> None:
+    cpu = ort_files("onnxruntime", "1.32.0", big="x" * 5000)
+    gpu = ort_files("onnxruntime-gpu", "1.32.0", big="y" * 5000)
+    tree = merge(wheel("onnxruntime-gpu", "1.32.0", gpu), wheel("onnxruntime", "1.32.0", cpu))
+    site = build(tmp_path / "site", tree)
+    found = info(detect(site, cwd=tmp_path), "onnxruntime")
+    assert (found["distribution"], found["conflicts"]) == ("onnxruntime", ["onnxruntime-gpu"])
+
+
+def test_no_hashing_without_a_second_distribution(tmp_path: Path) -> None:
+    site = build(tmp_path / "site", wheel("onnxruntime", "1.32.0", ort_files("onnxruntime", "1")))
+    before = (
+        "opened = []\n"
+        "sys.addaudithook(lambda event, args: event == 'open' and opened.append(str(args[0])))\n"
+    )
+    after = "result['opened'] = [p for p in opened if 'RECORD' in p or '/onnxruntime/' in p]"
+    result = detect(site, cwd=tmp_path, before=before, after=after)
+    assert result["flags"]["onnxruntime"]
+    assert result["opened"] == []
+
+
+def test_files_that_match_no_record_fall_back_to_list_order(tmp_path: Path) -> None:
+    tree = merge(
+        wheel("onnxruntime-gpu", "1.31.1", ort_files("onnxruntime-gpu", "1.31.1"), on_disk=False),
+        wheel("onnxruntime", "1.32.0", ort_files("onnxruntime", "1.32.0"), on_disk=False),
+    )
+    tree = merge(tree, {"onnxruntime": {"__init__.py": "# edited by hand\n"}})
+    site = build(tmp_path / "site", tree)
+    found = info(detect(site, cwd=tmp_path), "onnxruntime")
+    assert (found["distribution"], found["conflicts"]) == ("onnxruntime", ["onnxruntime-gpu"])
+
+
+# --- optimum 1.x ---------------------------------------------------------------------------
+
+OPTIMUM_1 = {
+    "optimum/onnxruntime/__init__.py": "from optimum.onnxruntime.modeling import *\n",
+    "optimum/onnxruntime/modeling.py": "",
+    "optimum/exporters/__init__.py": "",
+}
+
+
+def test_optimum_1_ships_optimum_onnxruntime(tmp_path: Path) -> None:
+    site = build(tmp_path / "site", merge(wheel("optimum", "1.27.0", OPTIMUM_1), installed()))
+    result = detect(site, cwd=tmp_path)
+    found = info(result, "optimum-onnx")
+    assert found["available"]
+    assert (found["distribution"], found["version"]) == ("optimum", "1.27.0")
+
+
+def test_optimum_onnx_comes_before_optimum(tmp_path: Path) -> None:
+    tree = merge(
+        wheel("optimum", "1.27.0", OPTIMUM_1),
+        wheel("optimum-onnx", "0.1.0", {"optimum/onnxruntime/__init__.py": "# onnx\n"}),
+    )
+    found = info(detect(build(tmp_path / "site", tree), cwd=tmp_path), "optimum-onnx")
+    assert (found["distribution"], found["conflicts"]) == ("optimum-onnx", ["optimum"])
+
+
+def test_optimum_2_does_not_own_a_stray_optimum_onnxruntime(tmp_path: Path) -> None:
+    tree = merge(
+        wheel("optimum", "2.3.0", {"optimum/exporters/__init__.py": ""}),
+        {"optimum": {"onnxruntime": {"__init__.py": ""}}},
+    )
+    found = info(detect(build(tmp_path / "site", tree), cwd=tmp_path), "optimum-onnx")
+    assert not found["available"]
+    assert "does not come from an installed distribution" in found["reason"]
+
+
+def test_a_nested_leftover_is_a_leftover_not_an_error(tmp_path: Path) -> None:
+    """optimum 1.27, optimum-onnx installed over it, then uninstalled: pycache stays."""
+    tree = merge(
+        wheel("optimum", "1.27.0", OPTIMUM_1, on_disk=False),
+        {"optimum": {"onnxruntime": {"__pycache__": {"modeling.cpython-311.pyc": "x"}}}},
+    )
+    site = build(tmp_path / "site", tree)
+    after = "result['d'] = [accelprobe.detection('optimum-onnx').status, accelprobe.detection('optimum-onnx').remedy]"
+    result = detect(site, cwd=tmp_path, after=after)
+    status, remedy = result["d"]
+    assert status == "leftover"
+    assert remedy == "reinstall with: pip install --force-reinstall optimum"
+
+
+# --- editable installs under any name ------------------------------------------------------
+
+FINDER = """\
+import importlib.util, sys
+MAPPING: dict[str, str] = {mapping!r}
+class _Finder:
+    @classmethod
+    def find_spec(cls, fullname, path=None, target=None):
+        if fullname in MAPPING:
+            init = MAPPING[fullname] + '/__init__.py'
+            return importlib.util.spec_from_file_location(fullname, init)
+        return None
+def install():
+    sys.meta_path.append(_Finder)
+"""
+
+
+def editable(tmp_path: Path, style: str) -> tuple[Path, str]:
+    """An editable install of ``my-ort`` (it provides ``onnxruntime``) in the style given."""
+    project = build(tmp_path / "project", {"src": package("onnxruntime")})
+    source = project / "src"
+    direct_url = json.dumps({"url": project.as_uri(), "dir_info": {"editable": True}})
+    if style == "setuptools-finder":
+        mapping = {"onnxruntime": str(source / "onnxruntime")}
+        files = {
+            "__editable__.my_ort-0.1.pth": "import __editable___my_ort_0_1_finder; "
+            "__editable___my_ort_0_1_finder.install()\n",
+            "__editable___my_ort_0_1_finder.py": FINDER.format(mapping=mapping),
+        }
+    elif style == "setuptools-path":
+        files = {"__editable__.my_ort-0.1.pth": f"{source}\n"}
+    else:  # hatchling
+        files = {"_my_ort.pth": f"{source}\n"}
+    record = "".join(f"{name},,\n" for name in files)
+    site = build(
+        tmp_path / "site",
+        {
+            **files,
+            "my_ort-0.1.dist-info": {
+                "METADATA": metadata("my-ort", "0.1"),
+                "RECORD": record,
+                "direct_url.json": direct_url,
+            },
+        },
+    )
+    return site, f"import site\nsite.addsitedir({str(site)!r})\n"
+
+
+@pytest.mark.parametrize("style", ["setuptools-finder", "setuptools-path", "hatchling"])
+def test_editable_install_under_an_unlisted_name(tmp_path: Path, style: str) -> None:
+    site, before = editable(tmp_path, style)
+    found = info(detect(site, cwd=tmp_path, before=before), "onnxruntime")
+    assert found["available"], found["reason"]
+    assert (found["distribution"], found["version"]) == ("my-ort", "0.1")
+    assert found["location"] == str(tmp_path / "project" / "src" / "onnxruntime")
+
+
+# --- zips ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("suffix", [".whl", ".pyz"])
+def test_a_zip_ahead_of_the_venv_owns_what_it_carries(tmp_path: Path, suffix: str) -> None:
+    archive = tmp_path / f"onnxruntime_gpu-1.31.1-py3-none-any{suffix}"
+    with zipfile.ZipFile(archive, "w") as bundle:
+        bundle.writestr("__main__.py", "")
+        bundle.writestr("onnxruntime/__init__.py", "")
+        bundle.writestr(
+            "onnxruntime_gpu-1.31.1.dist-info/METADATA", metadata("onnxruntime-gpu", "1.31.1")
+        )
+        bundle.writestr("onnxruntime_gpu-1.31.1.dist-info/RECORD", "onnxruntime/__init__.py,,\n")
+    site = build(tmp_path / "site", installed("onnxruntime"))
+    found = info(detect(archive, site, cwd=tmp_path), "onnxruntime")
+    assert found["available"], found["reason"]
+    assert (found["distribution"], found["version"]) == ("onnxruntime-gpu", "1.31.1")
+
+
+def test_an_unlisted_distribution_in_a_zip(tmp_path: Path) -> None:
+    archive = tmp_path / "bundle.zip"
+    with zipfile.ZipFile(archive, "w") as bundle:
+        bundle.writestr("onnxruntime/__init__.py", "")
+        bundle.writestr("other-1.0.dist-info/METADATA", metadata("other", "1.0"))
+        bundle.writestr("other-1.0.dist-info/RECORD", "other/__init__.py,,\n")
+        bundle.writestr("my_ort-2.0.dist-info/METADATA", metadata("my-ort", "2.0"))
+        bundle.writestr("my_ort-2.0.dist-info/RECORD", "onnxruntime/__init__.py,,\n")
+    found = info(detect(archive, cwd=tmp_path), "onnxruntime")
+    assert (found["distribution"], found["version"]) == ("my-ort", "2.0")
+
+
+@pytest.mark.parametrize("content", [b"not a zip", b""])
+def test_a_zip_without_metadata_or_damaged(tmp_path: Path, content: bytes) -> None:
+    archive = tmp_path / "bundle.zip"
+    with zipfile.ZipFile(archive, "w") as bundle:
+        bundle.writestr("openvino/__init__.py", "")
+    found = info(detect(archive, cwd=tmp_path), "openvino")
+    assert not found["available"]
+    assert "has no installed distribution's metadata beside it" in found["reason"]
+
+
+# --- IPEX and its torch --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("torch", "reason"),
+    [
+        (None, "intel-extension-for-pytorch 2.8.0 is installed but torch is not"),
+        ("2.13.0", "intel-extension-for-pytorch 2.8.0 needs torch 2.8 but torch 2.13.0"),
+    ],
+)
+def test_ipex_needs_the_torch_it_was_built_for(
+    tmp_path: Path, torch: str | None, reason: str
+) -> None:
+    tree = dist("intel-extension-for-pytorch", "2.8.0", "intel_extension_for_pytorch")
+    if torch:
+        tree = merge(tree, dist("torch", torch, "torch"))
+    site = build(tmp_path / "site", tree)
+    after = (
+        "d = accelprobe.detection('ipex')\n"
+        "result['d'] = [d.status, d.available, d.distribution, d.reason, d.remedy]\n"
+        "try:\n"
+        "    accelprobe.select_accelerator('ipex', require_optimum=False)\n"
+        "except ImportError as error:\n"
+        "    result['error'] = str(error)\n"
+    )
+    result = detect(site, cwd=tmp_path, after=after)
+    status, available, distribution, said, remedy = result["d"]
+    assert (status, available, distribution) == ("unusable", False, "intel-extension-for-pytorch")
+    assert said.startswith(reason)
+    assert 'pip install "torch==2.8.*"' in said
+    assert remedy == 'install the torch it needs: pip install "torch==2.8.*"'
+    assert reason in result["error"]
+
+
+def test_ipex_with_its_torch_is_available(tmp_path: Path) -> None:
+    tree = merge(
+        dist("intel-extension-for-pytorch", "2.8.0+cpu", "intel_extension_for_pytorch"),
+        dist("torch", "2.8.1", "torch"),
+    )
+    result = detect(build(tmp_path / "site", tree), cwd=tmp_path)
+    assert result["flags"]["ipex"]
+
+
+# --- accelerators need their optimum integration -------------------------------------------
+
+
+def test_optimum_intel_2_has_no_ipex_integration(tmp_path: Path) -> None:
+    tree = merge(installed("openvino", "ipex", "optimum-intel"), {})
+    del tree["optimum"]["intel"]["ipex"]  # type: ignore[union-attr, arg-type]
+    after = (
+        "result['ready'] = accelprobe.available_accelerators()\n"
+        "try:\n"
+        "    accelprobe.select_accelerator('ipex')\n"
+        "except ImportError as error:\n"
+        "    result['error'] = str(error)\n"
+    )
+    result = detect(build(tmp_path / "site", tree), cwd=tmp_path, after=after)
+    assert result["ready"] == ["ov"]
+    assert "optimum-intel 1.18.0 has no optimum.intel.ipex" in result["error"]
+    assert result["error"].endswith('install with: pip install "optimum-intel[ipex]<2"')
+
+
+def test_a_disabled_backend_points_at_the_variable(tmp_path: Path) -> None:
+    site = build(tmp_path / "site", installed("openvino", "optimum-intel"))
+    after = (
+        "try:\n"
+        "    accelprobe.select_accelerator('ov')\n"
+        "except ImportError as error:\n"
+        "    result['error'] = str(error)\n"
+    )
+    result = detect(site, cwd=tmp_path, after=after, env={"ACCELPROBE_DISABLE": "ov"})
+    assert result["error"].endswith("remove openvino from ACCELPROBE_DISABLE to enable it")
+    assert "pip install" not in result["error"]
+
+
+# --- a module loaded at another version ----------------------------------------------------
+
+
+def test_a_module_upgraded_while_loaded(tmp_path: Path) -> None:
+    site = build(tmp_path / "site", installed("onnxruntime", version="1.32.0"))
+    before = (
+        "import types, importlib.util\n"
+        f"spec = importlib.util.spec_from_file_location('onnxruntime', "
+        f"{str(site / 'onnxruntime' / '__init__.py')!r})\n"
+        "module = types.ModuleType('onnxruntime')\n"
+        "module.__spec__, module.__version__ = spec, '1.31.1'\n"
+        "sys.modules['onnxruntime'] = module\n"
+    )
+    found = info(detect(site, cwd=tmp_path, before=before), "onnxruntime")
+    assert found["available"]
+    assert found["version"] == "1.31.1"
+    assert found["reason"] == (
+        "onnxruntime 1.31.1 is loaded in this process, but 1.32.0 is installed: "
+        "a restart uses 1.32.0"
+    )
+
+
+def test_installed_version_of_any_distribution(tmp_path: Path) -> None:
+    site = build(tmp_path / "site", dist("numpy", "2.3.1", "numpy"))
+    after = "result['v'] = [accelprobe.installed_version(n) for n in ('numpy', 'NumPy', 'nope')]"
+    assert detect(site, cwd=tmp_path, after=after)["v"] == ["2.3.1", "2.3.1", None]
+
+
+def test_package_without_init_in_its_parent(tmp_path: Path) -> None:
+    tree = merge(installed("optimum-intel"), {"optimum": {"intel": {"__init__.py": TRAP}}})
+    result = detect(build(tmp_path / "site", tree), cwd=tmp_path)
+    assert result["flags"]["optimum-intel"]
+
+
+# --- odd files and odd finders: each a reason, never an exception -------------------------
+
+
+def test_detection_record_and_hidden(tmp_path: Path) -> None:
+    after = (
+        "d = accelprobe.detection('ov')\n"
+        "result['d'] = [repr(d), d.hidden, d.conflicts, d.remedy, d.module]\n"
+        "result['bad'] = accelprobe.is_backend_version('ov', '>=1') \n"
+        "try:\n"
+        "    accelprobe.is_backend_version('ov', None)\n"
+        "except ValueError as error:\n"
+        "    result['error'] = str(error)\n"
+    )
+    result = detect(cwd=tmp_path, after=after)
+    assert result["d"] == [
+        "<Detection openvino: missing, no module named 'openvino'>",
+        [],
+        [],
+        "install with: pip install openvino",
+        "openvino",
+    ]
+    assert result["bad"] is False
+    assert result["error"] == "invalid version specifier None (expected e.g. '>=1.17,<2')"
+
+
+def test_files_that_are_not_utf8_or_not_files(tmp_path: Path) -> None:
+    """A RECORD that cannot be decoded tells nothing; a folder as a telling file is skipped."""
+    gpu = {**ort_files("onnxruntime-gpu", "1.31.1"), "onnxruntime/tag": "g"}
+    cpu = {**ort_files("onnxruntime", "1.32.0"), "onnxruntime/tag": "c"}
+    rocm = ort_files("onnxruntime-rocm", "1.30.0")
+    tree = merge(wheel("onnxruntime-gpu", "1.31.1", gpu), wheel("onnxruntime-rocm", "1.30", rocm))
+    tree = merge(tree, wheel("onnxruntime", "1.32.0", cpu))
+    tree = merge(tree, {"onnxruntime_rocm-1.30.dist-info": {"RECORD": b"\xff\xfe"}})
+    tree["onnxruntime"]["tag"] = {}  # type: ignore[index]
+    found = info(detect(build(tmp_path / "site", tree), cwd=tmp_path), "onnxruntime")
+    assert (found["distribution"], found["conflicts"]) == ("onnxruntime", ["onnxruntime-gpu"])
+
+
+def test_egg_info_file_lists(tmp_path: Path) -> None:
+    """Eggs list their files in installed-files.txt, relative to the egg-info folder."""
+    tree: Tree = {
+        "optimum-1.20.0-py3.11.egg-info": {
+            "PKG-INFO": metadata("optimum", "1.20.0"),
+            "installed-files.txt": "../optimum/onnxruntime/__init__.py\n../optimum/x.py\n",
+        },
+        "optimum_intel-1.0-py3.11.egg-info": {"PKG-INFO": metadata("optimum-intel", "1.0")},
+        **package("optimum.onnxruntime"),
+    }
+    tree = merge(tree, package("optimum.intel"))
+    result = detect(build(tmp_path / "site", tree), cwd=tmp_path)
+    assert info(result, "optimum-onnx")["distribution"] == "optimum"
+    assert info(result, "optimum-intel")["distribution"] == "optimum-intel"
+
+
+def test_optimum_without_file_lists_counts(tmp_path: Path) -> None:
+    tree = merge(
+        {"optimum-1.2.dist-info": {"METADATA": metadata("optimum", "1.2")}},
+        package("optimum.onnxruntime"),
+    )
+    found = info(detect(build(tmp_path / "site", tree), cwd=tmp_path), "optimum-onnx")
+    assert (found["available"], found["distribution"]) == (True, "optimum")
+
+
+@pytest.mark.parametrize(
+    ("members", "reason"),
+    [
+        ({"openvino-1.0.dist-info/PKG-INFO": metadata("openvino", "1.0")}, None),
+        ({"openvino-1.0.dist-info/METADATA": b"Version: 1\xff"}, "has no installed"),
+        ({"openvino-1.0.dist-info/RECORD": ""}, "has no installed"),
+    ],
+)
+def test_metadata_in_a_zip(tmp_path: Path, members: dict[str, str], reason: str | None) -> None:
+    archive = tmp_path / "bundle.zip"
+    with zipfile.ZipFile(archive, "w") as bundle:
+        bundle.writestr("openvino/__init__.py", "")
+        for name, content in members.items():
+            bundle.writestr(name, content)
+    found = info(detect(archive, cwd=tmp_path), "openvino")
+    assert found["available"] is (reason is None)
+    if reason:
+        assert reason in found["reason"]
+
+
+def test_a_zip_that_cannot_be_read_again(tmp_path: Path) -> None:
+    archive = tmp_path / "bundle.zip"
+    with zipfile.ZipFile(archive, "w") as bundle:
+        bundle.writestr("openvino/__init__.py", "")
+    before = (
+        "import zipfile\n"
+        "class Damaged(zipfile.ZipFile):\n"
+        "    def __init__(self, *args, **kwargs):\n"
+        "        raise OSError('damaged')\n"
+        "zipfile.ZipFile = Damaged\n"
+    )
+    found = info(detect(archive, cwd=tmp_path, before=before), "openvino")
+    assert found["reason"] == f"{archive} cannot be read as a zip file (OSError: damaged)"
+
+
+ALL = "result['infos'] = {i.name: i.__dict__ for i in accelprobe.all_backends()}"
+
+
+@pytest.mark.parametrize(
+    "finder",
+    [
+        "MAPPING = {'onnxruntime': [1]}\n",
+        "MAPPING = {'onnxruntime': \n",
+        "# no mapping here\n",
+    ],
+)
+def test_editable_finders_that_map_nothing(tmp_path: Path, finder: str) -> None:
+    site = build(
+        tmp_path / "site",
+        {
+            "__editable___my_ort_0_1_finder.py": finder,
+            "broken.pth": b"\xff\xfe",
+            "plain.pth": "# a comment\nimport os\n\nrelative/folder\n",
+            "my_ort-0.1.dist-info": {"METADATA": metadata("my-ort", "0.1"), "RECORD": ""},
+        },
+    )
+    code = build(tmp_path / "code", package("onnxruntime"))
+    found = info(detect(code, site, cwd=tmp_path), "onnxruntime")
+    assert found["reason"].startswith("onnxruntime at ")
+
+
+def test_a_pth_owned_by_a_distribution_without_a_version(tmp_path: Path) -> None:
+    code = build(tmp_path / "code", package("onnxruntime"))
+    site = build(
+        tmp_path / "site",
+        {
+            "_my_ort.pth": f"{code}\n",
+            "my_ort-0.1.dist-info": {"METADATA": "Name: my-ort\n", "RECORD": "_my_ort.pth,,\n"},
+        },
+    )
+    found = info(detect(code, site, cwd=tmp_path), "onnxruntime")
+    assert not found["available"]
+
+
+def test_a_leftover_whose_distribution_is_in_another_folder(tmp_path: Path) -> None:
+    code = build(tmp_path / "code", {"openvino": {"__pycache__": {}}})
+    site = build(tmp_path / "site", dist("openvino", "2025.1", "openvino", copy=False))
+    found = info(detect(code, site, cwd=tmp_path), "openvino")
+    assert found["reason"].startswith("openvino 2025.1 is installed but ")
+
+
+@pytest.mark.parametrize(
+    ("before", "reason"),
+    [
+        (
+            "class Paths:\n"
+            "    def __iter__(self):\n"
+            "        raise OSError('no')\n"
+            "class Spec:\n"
+            "    origin = None\n"
+            "    submodule_search_locations = Paths()\n"
+            "class Finder:\n"
+            "    def find_spec(self, name, path=None, target=None):\n"
+            "        return Spec() if name == 'openvino' else None\n"
+            "sys.meta_path.insert(0, Finder())\n",
+            "openvino has no location on disk",
+        ),
+        (
+            "class Finder:\n"
+            "    def find_spec(self, name, path=None, target=None):\n"
+            "        if name == 'openvino':\n"
+            "            raise KeyError(name)\n"
+            "sys.meta_path.insert(0, Finder())\n",
+            "looking for openvino raised KeyError: 'openvino'",
+        ),
+    ],
+)
+def test_finders_that_misbehave(tmp_path: Path, before: str, reason: str) -> None:
+    found = info(detect(cwd=tmp_path, before=before), "openvino")
+    assert found["reason"] == reason
+
+
+@pytest.mark.parametrize(
+    ("ipex", "before", "reason"),
+    [
+        ({"__pycache__": {}}, "", "optimum.intel.ipex is a folder without __init__.py"),
+        (
+            {"__init__.py": TRAP},
+            "class Finder:\n"
+            "    def find_spec(self, name, path=None, target=None):\n"
+            "        if name == 'optimum.intel.ipex':\n"
+            "            raise RuntimeError('no')\n"
+            "sys.meta_path.insert(0, Finder())\n",
+            "looking for optimum.intel.ipex raised RuntimeError: no",
+        ),
+    ],
+)
+def test_an_integration_that_is_not_there(
+    tmp_path: Path, ipex: Tree, before: str, reason: str
+) -> None:
+    tree = installed("ipex", "optimum-intel")
+    tree["optimum"]["intel"]["ipex"] = ipex  # type: ignore[index]
+    after = (
+        "try:\n"
+        "    accelprobe.select_accelerator('ipex')\n"
+        "except ImportError as error:\n"
+        "    result['error'] = str(error)\n"
+    )
+    result = detect(build(tmp_path / "site", tree), cwd=tmp_path, before=before, after=after)
+    assert reason in result["error"]
+
+
+@pytest.mark.parametrize(
+    ("content", "version"),
+    [
+        ("Version: 1.0\nSummary: " + "é" * (1 << 20), "1.0"),
+        ("Name: x\nSummary: a\n" + " b\n" * (1 << 19) + "Version: 1.0\n", None),
+    ],
+    ids=["cut-in-a-character", "headers-over-the-cap"],
+)
+def test_metadata_over_the_size_cap(tmp_path: Path, content: str, version: str | None) -> None:
+    site = build(
+        tmp_path / "site", merge(dist("openvino", "1", "openvino"), {"openvino-1.dist-info": {}})
+    )
+    (site / "openvino-1.dist-info" / "METADATA").write_text(content, encoding="utf-8")
+    found = info(detect(site, cwd=tmp_path), "openvino")
+    assert found["version"] == version
+    if version is None:
+        assert "its metadata headers are larger than 1 MiB" in found["reason"]
