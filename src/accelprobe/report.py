@@ -1,14 +1,20 @@
 """``python -m accelprobe``: what is installed, what is wrong with it, and what would be used.
 
-The report reads only what detection already found, plus torch's version when IPEX is
-installed (to warn about a mismatched build). It imports no backend.
+Exit status: 0 success; 1 a backend named by ``--require`` or the accelerator asked for
+with ``--select`` is not available; 2 bad usage; 120 the output could not be written (a
+closed standard output, a broken pipe, a full disk), the status Python itself exits with
+when it cannot flush standard output. Text that the output's encoding cannot represent is
+written with backslash escapes; ``--json`` is plain ASCII.
+
+The plain report reads what detection found and the metadata of a few related
+distributions. It imports no backend, and neither ``argparse`` nor ``json``: each costs
+milliseconds of a start-up budget measured in tens.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-import textwrap
 
 import accelprobe
 from accelprobe import backends
@@ -17,89 +23,61 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover - seen by type checkers only
     import argparse
     from collections.abc import Sequence
-    from typing import Any, TextIO
+    from typing import Any, NoReturn, TextIO
 
 __all__ = ["SCHEMA", "collect", "main"]
 
-SCHEMA = 2
+SCHEMA = 3
 """Version of the ``--json`` object; it changes when keys are added, removed or change meaning.
 
-2 added ``backends[].probe`` (null unless ``--probe`` or ``--verify``)."""
+2 added ``backends[].probe``. 3 added ``status``, ``error``, ``required``, ``requested``,
+``device``, ``packages`` and ``backends[].hidden``; the status ``unusable``; and
+``python.version`` as ``sys.version`` gives it (``3.15.0rc1``)."""
 
+_KEYS = ("openvino", "onnxruntime", "ipex", "optimum-intel", "optimum-onnx")
+_RUNTIMES = frozenset({"openvino", "onnxruntime", "ipex"})
+# What decides, beside the backends, whether a model runs: read from metadata, never imported.
+_PACKAGES = ("optimum", "transformers", "torch", "numpy")
+_IMPLEMENTATIONS = {"cpython": "CPython", "pypy": "PyPy"}
+_DISABLE = "ACCELPROBE_DISABLE"
+_UNWRITABLE = 120
 _WIDTH = 80
+_MIN_WIDTH = 40
 _EPILOG = """\
 examples:
   accelprobe                     the full report
   accelprobe --json | jq .selected
                                  the same as JSON (schema in the README)
+  accelprobe --markdown          the report, to paste into a bug report
   accelprobe --select            print the accelerator to use; in a script:
                                    ACCEL=$(accelprobe --select) || exit 1
   accelprobe --select ort        check that one accelerator can be used
+  accelprobe --select --device gpu
+                                 the best accelerator that really runs on a GPU
   accelprobe --require ort,ov    exit 1, saying why, unless both are available
   accelprobe --probe             also import each runtime (in a child process)
                                  and list its devices; --verify also runs a
                                  test model on each
 
 exit status: 0 success, 1 a required backend or accelerator is not available,
-2 bad usage. Environment: ACCELPROBE_DISABLE turns backends off (e.g.
-"ipex,ov"); ACCELPROBE_ACCELERATOR picks the accelerator that --select and the
-report choose.
+2 bad usage, 120 the output could not be written (closed or broken pipe, full
+disk). With --json every outcome, failures included, is one JSON object whose
+"status" is the exit status.
+
+environment: ACCELPROBE_DISABLE turns backends off (e.g. "ipex,ov");
+ACCELPROBE_ACCELERATOR picks the accelerator that --select and the report
+choose; NO_COLOR, FORCE_COLOR and TERM=dumb decide colour; COLUMNS the width.
 """
 
 
-def _major_minor(version: str) -> str:
-    """``2.8`` for ``2.8.0+cpu``."""
-    return ".".join(version.split("+", 1)[0].split(".")[:2])
-
-
-def _torch_warning(entry: dict[str, Any]) -> str | None:
-    """Warn when IPEX's major.minor differs from torch's: IPEX then fails to import."""
-    version, distribution = entry["version"], entry["distribution"]
-    if version is None:
-        return None
-    torch = backends.installed_version("torch")
-    if torch is None:
-        return f"{distribution} {version} is installed but torch is not; install torch"
-    wanted = _major_minor(version)
-    if _major_minor(torch) == wanted:
-        return None
-    return (
-        f"{distribution} {version} is built for torch {wanted}.* but torch "
-        f"{torch} is installed, so importing it fails; install matching builds, "
-        f'e.g. pip install "torch=={wanted}.*"'
-    )
-
-
-def _warnings(entries: list[dict[str, Any]]) -> list[str]:
-    """Every problem worth a person's attention, each with the command that repairs it."""
-    warnings: list[str] = []
-    for entry in entries:
-        if entry["conflicts"]:
-            names = [entry["distribution"], *entry["conflicts"]]
-            keep = next((name for name in names if name != "onnxruntime"), names[0])
-            warnings.append(
-                f"{' and '.join(names)} are installed together and overwrite each other's "
-                f"{entry['module']} files; repair with: pip uninstall -y {' '.join(names)} && "
-                f"pip install {keep} (or whichever one you want)"
-            )
-        if entry["status"] in {"shadowed", "leftover"}:
-            warnings.append(f"{entry['reason']}; {entry['remedy']}")
-        elif entry["status"] == "disabled":
-            variable = "ACCELPROBE_DISABLE"
-            value = os.environ.get(variable, "")
-            warnings.append(f"{entry['name']} is turned off by {variable}={value}")
-        if entry["name"] == "ipex":
-            mismatch = _torch_warning(entry)
-            if mismatch:
-                warnings.append(mismatch)
-    return warnings
+# --- what the report says ------------------------------------------------------------------
 
 
 def _entry(found: backends.Detection) -> dict[str, Any]:
-    """One backend's JSON object: ``backend_info()``'s fields, its status and remedy.
+    """One backend's JSON object, built from detection's cheap record.
 
-    Built from detection's record directly: ``BackendInfo`` would cost the report an
-    import of ``dataclasses``, a fifth of its time budget.
+    ``BackendInfo`` would cost the report an import of ``dataclasses``, a fifth of its
+    time budget.
     """
     return {
         "name": found.key,
@@ -112,15 +90,15 @@ def _entry(found: backends.Detection) -> dict[str, Any]:
         "reason": found.reason,
         "remedy": found.remedy,
         "conflicts": list(found.conflicts),
+        "hidden": list(found.hidden),
+        "probe": None,
     }
 
 
-def _probe(key: str, *, verify: bool) -> dict[str, Any] | None:
-    """The runtime probe's findings for ``key`` (run in a child process), or None."""
+def _probe(key: str, *, verify: bool) -> dict[str, Any]:
+    """What the runtime probe (in a child process) finds for the runtime ``key``."""
     from accelprobe import probe
 
-    if key not in {"openvino", "onnxruntime", "ipex"}:  # optimum-intel and optimum-onnx
-        return None
     result = probe.probe(key, verify=verify, isolated=True)
     return {
         "ok": result.ok,
@@ -140,40 +118,51 @@ def _probe(key: str, *, verify: bool) -> dict[str, Any] | None:
     }
 
 
-def collect(*, probe: bool = False, verify: bool = False) -> dict[str, Any]:
-    """Everything the report shows, as the ``--json`` object (schema 2, see the README).
+def _plural(names: Sequence[str]) -> str:
+    return f"{' and '.join(names)} {'is' if len(names) == 1 else 'are'}"
 
-    ``probe`` adds what each runtime offers; ``verify`` also runs a test model on it.
-    """
-    entries = [_entry(backends.detection(key)) for key in _KEYS]
+
+def _disable_warnings() -> list[str]:
+    """A warning for each ``ACCELPROBE_DISABLE`` token that names no backend: it is ignored."""
+    value = os.environ.get(_DISABLE, "")
+    warnings: list[str] = []
+    for token in value.split(","):
+        if not token.strip():
+            continue
+        try:
+            backends.detection(token.strip())
+        except ValueError as error:
+            warnings.append(f"ignoring {token.strip()!r} in {_DISABLE}={value}: {error}")
+    return warnings
+
+
+def _warnings(entries: list[dict[str, Any]]) -> list[str]:
+    """Every problem worth a person's attention, each with what repairs it."""
+    warnings = _disable_warnings()
     for entry in entries:
-        entry["probe"] = _probe(entry["name"], verify=verify) if probe or verify else None
-    selected: str | None = None
-    selection_error: str | None = None
-    try:
-        selected = backends.select_accelerator()
-    except (ImportError, ValueError) as error:
-        selection_error = str(error)
-    return {
-        "schema": SCHEMA,
-        "accelprobe": accelprobe.__version__,
-        "backends": entries,
-        "warnings": _warnings(entries),
-        "selected": selected,
-        "selection_error": selection_error,
-        "python": {
-            "version": ".".join(str(part) for part in sys.version_info[:3]),
-            "implementation": _IMPLEMENTATIONS.get(
-                sys.implementation.name, sys.implementation.name
-            ),
-            "executable": sys.executable,
-        },
-        "platform": _platform(),
-    }
-
-
-_IMPLEMENTATIONS = {"cpython": "CPython", "pypy": "PyPy"}
-_KEYS = ("openvino", "onnxruntime", "ipex", "optimum-intel", "optimum-onnx")
+        if entry["conflicts"]:
+            names = [entry["distribution"], *entry["conflicts"]]
+            keep = next((name for name in names if name != "onnxruntime"), names[0])
+            warnings.append(
+                f"{' and '.join(names)} are installed together and overwrite each other's "
+                f"{entry['module']} files; repair with: pip uninstall -y {' '.join(names)} && "
+                f"pip install {keep} (or whichever one you want)"
+            )
+        if entry["hidden"]:
+            warnings.append(
+                f"{_plural(entry['hidden'])} installed too, later on sys.path, hidden by "
+                f"{entry['distribution']} {entry['version']}; uninstall the one you do not use"
+            )
+        if entry["status"] in {"shadowed", "leftover", "unusable"}:
+            warnings.append(f"{entry['reason']}; {entry['remedy']}")
+        elif entry["status"] == "disabled":
+            value = os.environ.get(_DISABLE, "")
+            warnings.append(f"{entry['name']} is turned off by {_DISABLE}={value}")
+        elif entry["available"] and entry["reason"] != (
+            f"{entry['distribution']} {entry['version']} is installed"
+        ):  # news, such as another version loaded in this process than the one installed
+            warnings.append(entry["reason"])
+    return warnings
 
 
 def _platform() -> str:
@@ -187,103 +176,331 @@ def _platform() -> str:
     return f"{system.sysname} {system.release} {system.machine}"
 
 
-class _Style:
-    """ANSI colour, only on a terminal and never when ``NO_COLOR`` is set."""
+def _select(accelerator: str | None, device: str | None) -> tuple[str | None, str | None]:
+    """``select_accelerator(accelerator, device=device)``: its answer, or its error."""
+    try:
+        return backends.select_accelerator(accelerator, device=device), None
+    except (ImportError, ValueError) as error:
+        return None, str(error)
 
-    def __init__(self, stream: TextIO) -> None:
-        isatty = getattr(stream, "isatty", None)
-        self.enabled = bool(isatty and isatty()) and not os.environ.get("NO_COLOR")
+
+def _collect(
+    *,
+    probe: bool,
+    verify: bool,
+    accelerator: str | None,
+    device: str | None,
+    selection: tuple[str | None, str | None] | None = None,
+) -> dict[str, Any]:
+    entries = [_entry(backends.detection(key)) for key in _KEYS]
+    if probe or verify:
+        for entry in entries:
+            if entry["name"] in _RUNTIMES:
+                entry["probe"] = _probe(entry["name"], verify=verify)
+    selected, selection_error = selection or _select(accelerator, device)
+    return {
+        "schema": SCHEMA,
+        "accelprobe": accelprobe.__version__,
+        "status": 0,
+        "error": None,
+        "required": [],
+        "requested": accelerator,
+        "device": device,
+        "backends": entries,
+        "warnings": _warnings(entries),
+        "selected": selected,
+        "selection_error": selection_error,
+        "packages": {name: backends.installed_version(name) for name in _PACKAGES},
+        "python": {
+            "version": sys.version.split()[0],  # "3.15.0rc1": version_info drops the "rc1"
+            "implementation": _IMPLEMENTATIONS.get(
+                sys.implementation.name, sys.implementation.name
+            ),
+            "executable": sys.executable,
+        },
+        "platform": _platform(),
+    }
+
+
+def collect(
+    *,
+    probe: bool = False,
+    verify: bool = False,
+    accelerator: str | None = None,
+    device: str | None = None,
+) -> dict[str, Any]:
+    """Everything the report shows, as the ``--json`` object (see ``SCHEMA`` and the README).
+
+    ``probe`` adds what each runtime offers, ``verify`` also runs a test model on it;
+    ``accelerator`` and ``device`` are passed to ``select_accelerator()``.
+    """
+    return _collect(probe=probe, verify=verify, accelerator=accelerator, device=device)
+
+
+# --- the report as text --------------------------------------------------------------------
+
+
+class _Style:
+    """ANSI colour, decided as most tools decide it.
+
+    ``NO_COLOR`` (non-empty) turns it off; else ``FORCE_COLOR`` (non-empty) on; else
+    ``TERM=dumb`` off; else it is on only when the output is a terminal.
+    """
+
+    def __init__(self, stream: TextIO | None, *, plain: bool = False) -> None:
+        environ = os.environ
+        if plain or environ.get("NO_COLOR"):
+            self.enabled = False
+        elif environ.get("FORCE_COLOR"):
+            self.enabled = True
+        else:
+            self.enabled = environ.get("TERM") != "dumb" and _isatty(stream)
 
     def __call__(self, text: str, code: str) -> str:
         return f"\033[{code}m{text}\033[0m" if self.enabled else text
 
 
-def _wrap(text: str, indent: str, subsequent: str | None = None) -> str:
-    return textwrap.fill(
-        text,
-        _WIDTH,
-        initial_indent=indent,
-        subsequent_indent=indent + "  " if subsequent is None else subsequent,
-        break_long_words=False,
-        break_on_hyphens=False,
-    )
+def _isatty(stream: TextIO | None) -> bool:
+    try:
+        return bool(stream is not None and stream.isatty())
+    except (OSError, ValueError):  # a closed stream
+        return False
 
 
-def _render_probe(found: dict[str, Any] | None) -> list[str]:
-    """A backend's devices, one line each, when the report was asked to probe."""
-    if found is None:
-        return []
-    if not found["ok"]:
-        return [_wrap(f"probe: {found['reason']}", "  ")]
-    lines = [f"  probe: {found['reason']}"]
+def _width(stream: TextIO | None) -> int:
+    """``COLUMNS`` when set, else the terminal's width, else 80; never under 40."""
+    columns = os.environ.get("COLUMNS", "").strip()
+    if columns.isdigit() and int(columns) > 0:
+        return max(int(columns), _MIN_WIDTH)
+    if stream is not None and _isatty(stream):
+        try:
+            return max(os.get_terminal_size(stream.fileno()).columns, _MIN_WIDTH)
+        except (OSError, ValueError):  # pragma: no cover - a terminal without a size
+            pass
+    return _WIDTH
+
+
+def _tidy(message: str) -> str:
+    """A runtime's message on one line, without banners such as ``*** EP Error ***``."""
+    words = message.split()
+    kept: list[str] = []
+    index = 0
+    while index < len(words):
+        if words[index].strip("*"):
+            kept.append(words[index])
+        else:  # a run of asterisks; skip a short title up to the next run too
+            ahead = words[index + 1 : index + 5]
+            closing = [i for i, word in enumerate(ahead) if not word.strip("*")]
+            index += closing[0] + 1 if closing else 0
+        index += 1
+    return " ".join(kept)
+
+
+class _Text:
+    """Lines of the report, filled to a width, words never broken (a long path overflows)."""
+
+    def __init__(self, width: int) -> None:
+        self.width = width
+        self.lines: list[str] = []
+
+    def fill(self, text: str, indent: str = "  ", subsequent: str | None = None) -> None:
+        prefix, current = indent, ""
+        for word in text.split():
+            if current and len(prefix) + len(current) + 1 + len(word) > self.width:
+                self.lines.append(prefix + current)
+                prefix, current = indent + "  " if subsequent is None else subsequent, word
+            else:
+                current = f"{current} {word}" if current else word
+        self.lines.append(prefix + current)
+
+
+def _render_probe(text: _Text, entry: dict[str, Any]) -> None:
+    """A runtime's devices, one line each; nothing where the row already said it is missing."""
+    found = entry["probe"]
+    if found is None or (not found["ok"] and not entry["available"]):
+        return
+    text.fill(f"probe: {_tidy(found['reason'])}")
     for device in found["devices"]:
         words = f" [{', '.join(device['words'])}]" if device["words"] else ""
         about = f" {device['description']}" if device["description"] else ""
-        ran = ("did not run: " if device["ran"] is False else "") + device["detail"]
-        lines.append(_wrap(f"{device['name']}{words}{about}" + (f"; {ran}" if ran else ""), "    "))
-    return lines
+        ran = ("did not run: " if device["ran"] is False else "") + _tidy(device["detail"])
+        text.fill(f"{device['name']}{words}{about}" + (f"; {ran}" if ran else ""), "    ")
 
 
-def _render(data: dict[str, Any], style: _Style) -> str:
+def _call(data: dict[str, Any]) -> str:
+    """How ``select_accelerator`` was called, as Python."""
+    arguments = [repr(data["requested"])] if data["requested"] else []
+    if data["device"]:
+        arguments.append(f"device={data['device']!r}")
+    return f"select_accelerator({', '.join(arguments)})"
+
+
+def _render(data: dict[str, Any], style: _Style, width: int) -> str:
     """The report as text, readable at 80 columns and in a CI log."""
-    entries: list[dict[str, Any]] = data["backends"]
-    lines = [
+    text = _Text(width)
+    lines = text.lines
+    lines += [
         style(f"accelprobe {data['accelprobe']}: inference backends in this environment", "1"),
         "",
         style(f"{'BACKEND':<15}{'OK':<5}{'DISTRIBUTION':<28}VERSION", "1"),
     ]
-    for entry in entries:
+    for entry in data["backends"]:
         ok = style("yes", "32") if entry["available"] else style("no ", "31")
         lines.append(
             f"{entry['name']:<15}{ok}  {entry['distribution'] or '-':<28}{entry['version'] or '-'}"
         )
         if entry["location"]:
-            lines.append(_wrap(f"at {entry['location']}", "  "))
+            text.fill(f"at {entry['location']}")
         if not entry["available"]:
-            lines.append(_wrap(str(entry["reason"]), "  "))
-        lines += _render_probe(entry["probe"])
-    warnings: list[str] = data["warnings"]
-    if warnings:
+            text.fill(entry["reason"])
+        _render_probe(text, entry)
+    if data["warnings"]:
         lines += ["", style("WARNINGS", "1")]
-        lines += [style(_wrap(warning, "! ", "  "), "33") for warning in warnings]
+        for warning in data["warnings"]:
+            start = len(lines)
+            text.fill(warning, "! ", "  ")
+            lines[start:] = [style(line, "33") for line in lines[start:]]
     lines += ["", style("ACCELERATOR", "1")]
     if data["selected"]:
-        lines.append(f"select_accelerator() picks {style(str(data['selected']), '32;1')}")
+        lines.append(f"{_call(data)} picks {style(data['selected'], '32;1')}")
     else:
-        error = str(data["selection_error"]).splitlines()
-        lines.append(_wrap(f"select_accelerator() fails: {error[0]}", ""))
-        for line in error[1:]:  # one per accelerator; its command on a line of its own
-            explanation, _, command = line.strip().partition("; install with: ")
-            lines.append(_wrap(explanation, "  "))
-            lines.append(f"    {command}")
-    python: dict[str, str] = data["python"]
+        first, *rest = str(data["selection_error"]).splitlines() or [""]
+        text.fill(f"{_call(data)} fails: {_tidy(first)}", "")
+        for line in rest:  # one per accelerator; its command on a line of its own
+            explanation, _, command = _tidy(line).partition("; install with: ")
+            text.fill(explanation)
+            if command:
+                lines.append(f"    {command}")
+    python = data["python"]
+    packages = ", ".join(f"{name} {version or '-'}" for name, version in data["packages"].items())
     lines += [
         "",
         f"python      {python['version']} ({python['implementation']})",
         f"platform    {data['platform']}",
-        _wrap(f"executable  {python['executable']}", ""),
     ]
+    text.fill(python["executable"], "executable  ")
+    text.fill(packages, "packages    ", " " * 12)
     return "\n".join(lines)
+
+
+def _markdown(report: str) -> str:
+    """``report`` as a fenced block, the fence longer than any run of backticks inside it."""
+    longest = run = 0
+    for character in report:
+        run = run + 1 if character == "`" else 0
+        longest = max(longest, run)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}text\n{report}\n{fence}"
+
+
+# --- output that never raises --------------------------------------------------------------
+
+
+class _UnwritableError(Exception):
+    """Standard output is closed, a broken pipe or a full disk."""
+
+
+def _silence(stream: TextIO | None) -> None:
+    """Point ``stream``'s file descriptor at ``os.devnull``, so the flush at exit cannot fail.
+
+    Python's documented recipe for a broken pipe: otherwise the interpreter prints a
+    traceback at exit while flushing what could not be written.
+    """
+    try:
+        fd = stream.fileno()  # type: ignore[union-attr]  # None raises AttributeError
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        if devnull != fd:  # equal when the stream's descriptor had been closed
+            os.dup2(devnull, fd)
+            os.close(devnull)
+    except (AttributeError, OSError, ValueError):
+        return
+
+
+def _put(stream: TextIO | None, text: str) -> bool:
+    """Write ``text`` and a newline and flush; False where there is no stream.
+
+    What the stream's encoding cannot represent is written with backslash escapes.
+    """
+    if stream is None:
+        return False
+    text += "\n"
+    try:
+        stream.write(text)
+    except UnicodeEncodeError:
+        encoding = getattr(stream, "encoding", None) or "ascii"
+        stream.write(text.encode(encoding, "backslashreplace").decode(encoding))
+    stream.flush()
+    return True
+
+
+def _out(text: str) -> None:
+    """Print ``text`` on standard output, or raise ``_UnwritableError``."""
+    try:
+        if _put(sys.stdout, text):
+            return
+    except (OSError, ValueError):
+        _silence(sys.stdout)
+    raise _UnwritableError
+
+
+def _err(text: str) -> None:
+    """Print ``text`` on standard error, where possible: the exit status says it anyway."""
+    try:
+        _put(sys.stderr, text)
+    except (OSError, ValueError):
+        _silence(sys.stderr)
+
+
+def _flush(stream: TextIO | None) -> bool:
+    """Flush ``stream`` now rather than at exit, where a failure prints a traceback."""
+    try:
+        if stream is not None:
+            stream.flush()
+    except (OSError, ValueError):
+        _silence(stream)
+        return False
+    return True
+
+
+# --- the command line ----------------------------------------------------------------------
+
+
+class _UsageError(Exception):
+    """A bad command line; the message follows ``accelprobe: error:``."""
 
 
 def _parser() -> argparse.ArgumentParser:
     import argparse
 
-    parser = argparse.ArgumentParser(
+    class Parser(argparse.ArgumentParser):
+        """Raises instead of printing and exiting, so that ``main`` decides the output."""
+
+        def error(self, message: str) -> NoReturn:
+            raise _UsageError(message)
+
+    parser = Parser(
         prog="accelprobe",
         description="Report which inference backends (ONNX Runtime, OpenVINO, IPEX,\n"
         "optimum-intel, optimum-onnx) are really installed, why one is not, and which\n"
         "accelerator select_accelerator() would pick. Imports no backend.",
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
+        add_help=False,
     )
+    parser.add_argument("-h", "--help", action="store_true", help="show this help and exit")
+    parser.add_argument("-V", "--version", action="store_true", help="print the version and exit")
     output = parser.add_mutually_exclusive_group()
     output.add_argument(
         "--json",
         action="store_true",
-        help=f"print the report as one JSON object (schema {SCHEMA})",
+        help=f"print the report as one JSON object (schema {SCHEMA}), whatever the outcome",
     )
     output.add_argument(
+        "--markdown",
+        action="store_true",
+        help="print the report as a block to paste into a bug report",
+    )
+    parser.add_argument(
         "--select",
         nargs="?",
         const="",
@@ -292,10 +509,17 @@ def _parser() -> argparse.ArgumentParser:
         "on failure print why on stderr and exit 1",
     )
     parser.add_argument(
+        "--device",
+        metavar="WORD",
+        help="pick only an accelerator whose runtime really runs on WORD (cpu, gpu, npu, "
+        "cuda, rocm, directml, xpu, coreml, qnn); imports the runtimes",
+    )
+    parser.add_argument(
         "--require",
         metavar="NAME[,NAME]",
-        help="exit 1, with the reason, unless every named backend is available "
-        "(keys such as onnxruntime, openvino, ipex, optimum-intel, or ov/ort)",
+        help="exit 1, with the reason, unless every named backend is available; prints "
+        "nothing on success (keys such as onnxruntime, openvino, ipex, optimum-intel, "
+        "or ov/ort)",
     )
     parser.add_argument(
         "--probe",
@@ -308,49 +532,141 @@ def _parser() -> argparse.ArgumentParser:
         help="like --probe, and run a one-operation model on each device to show where it "
         "really runs (a provider that falls back to the CPU says so)",
     )
-    parser.add_argument(
-        "--version", action="version", version=f"accelprobe {accelprobe.__version__}"
-    )
     return parser
 
 
-def _print_report(*, as_json: bool, probe: bool, verify: bool) -> int:
-    data = collect(probe=probe, verify=verify)
-    if as_json:
-        import json
+def _wants_json(arguments: Sequence[str]) -> bool:
+    """Whether the command line asks for ``--json`` (or an abbreviation), even a bad one."""
+    return any(len(word) > 2 and "--json".startswith(word) for word in arguments)  # noqa: PLR2004
 
-        print(json.dumps(data, indent=2))
-    else:
-        print(_render(data, _Style(sys.stdout)))
+
+def _lines(message: str) -> str:
+    """``message`` with each line tidied (see ``_tidy``), keeping its indentation."""
+    lines = [line[: len(line) - len(line.lstrip())] + _tidy(line) for line in message.splitlines()]
+    return "\n".join(line for line in lines if line.strip())
+
+
+def _required(names: list[str]) -> tuple[list[str], str | None]:
+    """The backend keys that ``--require`` names, and the error when one is unavailable."""
+    try:
+        keys = [backends.detection(name).key for name in names]
+        backends.require(*names)
+    except ValueError as error:
+        msg = f"--require: {error}"
+        raise _UsageError(msg) from None
+    except ImportError as error:
+        return keys, str(error)
+    return keys, None
+
+
+def _device(word: str | None) -> str | None:
+    if word is None:
+        return None
+    from accelprobe import probe
+
+    try:
+        return probe.device_word(word)
+    except ValueError as error:
+        msg = f"--device: {error}"
+        raise _UsageError(msg) from None
+
+
+def _accelerator(name: str | None) -> str | None:
+    """``--select NAME``: an unknown NAME is bad usage (an unavailable one is a failure)."""
+    if name:
+        try:
+            backends.select_accelerator(name, require_optimum=False)
+        except ValueError as error:
+            msg = f"--select: {error}"
+            raise _UsageError(msg) from None
+        except ImportError:
+            pass
+    return name or None
+
+
+def _command(args: argparse.Namespace) -> int:
+    """Run a parsed command line; return its exit status."""
+    if args.markdown and args.select is not None:
+        msg = "argument --markdown: not allowed with argument --select"
+        raise _UsageError(msg)
+    device = _device(args.device)
+    accelerator = _accelerator(args.select)
+    required: list[str] = []
+    failure = None
+    if args.require is not None:
+        required, failure = _required([name for name in args.require.split(",") if name.strip()])
+        if failure is not None and not args.json:
+            _err(_lines(failure))
+            return 1
+        if not (args.json or args.markdown or args.select is not None or args.probe or args.verify):
+            return 0  # --require alone is quiet on success
+    selection = _select(accelerator, device)
+    if failure is None and args.select is not None:
+        failure = selection[1]
+    if failure is not None and not args.json:
+        _err(_lines(failure))
+        return 1
+    if args.select is not None and not args.json:
+        _out(str(selection[0]))
+        return 0
+    data = _collect(
+        probe=args.probe,
+        verify=args.verify,
+        accelerator=accelerator,
+        device=device,
+        selection=selection,
+    )
+    if args.json:
+        data.update(status=0 if failure is None else 1, error=failure, required=required)
+        _out(_json(data))
+        return int(data["status"])
+    _report(data, markdown=args.markdown)
     return 0
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return its exit status (0, 1, or 2 for bad usage)."""
-    arguments = sys.argv[1:] if argv is None else list(argv)
+def _json(data: dict[str, Any]) -> str:
+    import json
+
+    return json.dumps(data, indent=2)  # ASCII: any output encoding can carry it
+
+
+def _report(data: dict[str, Any], *, markdown: bool = False) -> None:
+    if markdown:
+        _out(_markdown(_render(data, _Style(None, plain=True), _WIDTH)))
+    else:
+        _out(_render(data, _Style(sys.stdout), _width(sys.stdout)))
+
+
+def _run(arguments: list[str]) -> int:
     if not arguments:  # the plain report: nothing to parse, so no argparse (~7 ms)
-        return _print_report(as_json=False, probe=False, verify=False)
-    parser = _parser()
-    args = parser.parse_args(arguments)
-    if args.require is not None:
-        names = [name for name in args.require.split(",") if name.strip()]
-        try:
-            backends.require(*names)
-        except ValueError as error:
-            parser.error(f"--require: {error}")
-        except ImportError as error:
-            print(error, file=sys.stderr)
-            return 1
-    if args.select is not None:
-        try:
-            print(backends.select_accelerator(args.select or None))
-        except ValueError as error:
-            if args.select:
-                parser.error(f"--select: {error}")
-            print(error, file=sys.stderr)
-            return 1
-        except ImportError as error:
-            print(error, file=sys.stderr)
-            return 1
+        _report(collect())
         return 0
-    return _print_report(as_json=args.json, probe=args.probe, verify=args.verify)
+    parser = _parser()
+    try:
+        args = parser.parse_args(arguments)
+        if args.help:
+            _out(parser.format_help().rstrip("\n"))
+            return 0
+        if args.version:
+            _out(f"accelprobe {accelprobe.__version__}")
+            return 0
+        return _command(args)
+    except _UsageError as error:
+        _err(f"{parser.format_usage().rstrip()}\naccelprobe: error: {error}")
+        if _wants_json(arguments):
+            data = collect()
+            data.update(status=2, error=str(error))
+            _out(_json(data))
+        return 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return its exit status (0, 1, 2 for bad usage, 120 unwritable)."""
+    try:
+        status = _run(sys.argv[1:] if argv is None else list(argv))
+    except _UnwritableError:
+        status = _UNWRITABLE
+    if not _flush(sys.stdout):
+        status = _UNWRITABLE
+    _flush(sys.stderr)
+    return status
