@@ -151,6 +151,7 @@ _RECORD_LIMIT = 16 << 20
 _PTH_LIMIT = 1 << 16
 _O_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
 _O_BINARY = getattr(os, "O_BINARY", 0)
+_REINDENTS = sys.version_info >= (3, 10)  # importlib.metadata re-indents folded headers
 
 # Detection results, replaced as a whole by _detect_all().
 _onnxruntime_available = False
@@ -342,15 +343,13 @@ def _read(path: str, limit: int = _READ_LIMIT) -> tuple[bytes | None, str]:
 
 def _read_uncached(path: str, limit: int) -> tuple[bytes | None, str]:
     try:
-        if not _S_ISREG(os.stat(path).st_mode):
-            return None, "is not a regular file"
-        fd = os.open(path, os.O_RDONLY | _O_NONBLOCK | _O_BINARY)
+        fd = os.open(path, os.O_RDONLY | _O_NONBLOCK | _O_BINARY)  # a FIFO opens at once
     except (FileNotFoundError, NotADirectoryError):
         return None, ""
     except (OSError, ValueError) as error:  # ValueError: a NUL in the path
         return None, f"cannot be read ({getattr(error, 'strerror', None) or error})"
     try:
-        if not _S_ISREG(os.fstat(fd).st_mode):  # replaced since the stat above
+        if not _S_ISREG(os.fstat(fd).st_mode):  # a FIFO, device or folder: never read
             return None, "is not a regular file"
         chunks = []
         size = 0
@@ -361,8 +360,6 @@ def _read_uncached(path: str, limit: int) -> tuple[bytes | None, str]:
             chunks.append(chunk)
             size += len(chunk)
         return b"".join(chunks), ""
-    except OSError as error:
-        return None, f"cannot be read ({error.strerror or error})"
     finally:
         os.close(fd)
 
@@ -420,18 +417,24 @@ def _find_spec(fullname: str) -> tuple[object | None, str | None]:
         if path is None:
             return None, f"{parent} is a module, not a package, so it has no {fullname}"
     for finder in list(sys.meta_path):
-        find_spec = getattr(finder, "find_spec", None)
-        if find_spec is None:
-            continue
-        try:
-            spec = find_spec(fullname, path)  # what it raises, importing would raise too
-        except KeyError:
-            if path is None or parent in sys.modules:
-                raise
-            spec = _nested_namespace(fullname, path)  # see _NamespaceSpec
+        spec = _ask(finder, fullname, path)
         if spec is not None:
             return spec, None
     return None, f"no module named {fullname!r}"
+
+
+def _ask(finder: object, fullname: str, path: list[str] | None) -> object | None:
+    """One finder's spec for ``fullname``; what it raises, importing would raise too."""
+    find_spec = getattr(finder, "find_spec", None)
+    if find_spec is None:
+        return None
+    try:
+        spec: object | None = find_spec(fullname, path)
+    except KeyError:
+        if path is None or fullname.rpartition(".")[0] in sys.modules:
+            raise
+        return _nested_namespace(fullname, path)  # see _NamespaceSpec
+    return spec
 
 
 class _NamespaceSpec:
@@ -623,8 +626,11 @@ def _parse_version(text: str) -> str | None:
 
 def _unfold(value: str) -> str:
     """A header value as ``importlib.metadata`` gives it: 3.10+ re-indents folded values."""
-    if "\n" not in value or sys.version_info < (3, 10):
-        return value
+    return _reindent(value) if "\n" in value and _REINDENTS else value
+
+
+def _reindent(value: str) -> str:
+    """What ``importlib.metadata``'s ``_adapters.Message`` does to a folded value (3.10+)."""
     import textwrap
 
     return textwrap.dedent(" " * 8 + value)
