@@ -8,6 +8,6 @@ from pathlib import Path
 
 HERE = Path(__file__).parent
 
-for script in ("import_time.py", "env_size.py", "calls.py", "report_time.py"):
+for script in ("import_time.py", "env_size.py", "scale.py", "calls.py", "report_time.py"):
     print(f"\n=== {script}", flush=True)
     subprocess.run([sys.executable, str(HERE / script)], check=True)
