@@ -354,3 +354,9 @@ def test_version_is_read_without_importlib_metadata(tmp_path: Path) -> None:
     result = detect(cwd=tmp_path, before=before, after=after)
     assert result["version"] == "0.1.0"
     assert result["loaded after"] is result["loaded before"]
+
+
+def test_dir_shows_public_names_only() -> None:
+    names = dir(accelprobe)
+    assert {"BackendInfo", "Accelerator", "__version__", "model_class"} <= set(names)
+    assert not {"TYPE_CHECKING", "annotations"} & set(names)

@@ -22,6 +22,7 @@ from accelprobe.backends import (
     is_openvino_available,
     is_optimum_intel_available,
     is_optimum_onnx_available,
+    model_class,
     refresh,
     require,
     select_accelerator,
@@ -29,7 +30,7 @@ from accelprobe.backends import (
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover - seen by type checkers only
-    from accelprobe.backends import Accelerator, BackendInfo, Detection
+    from accelprobe.backends import Accelerator, BackendInfo
 
     __version__: str
 
@@ -51,6 +52,7 @@ __all__ = [
     "is_openvino_available",
     "is_optimum_intel_available",
     "is_optimum_onnx_available",
+    "model_class",
     "refresh",
     "require",
     "select_accelerator",
@@ -69,3 +71,10 @@ if not TYPE_CHECKING:
             return getattr(backends, name)
         msg = f"module {__name__!r} has no attribute {name!r}"
         raise AttributeError(msg)
+
+    def __dir__() -> list[str]:
+        """The module's names, with those resolved on first use."""
+        return sorted({*globals(), *__all__, "__version__"})
+
+
+del TYPE_CHECKING, annotations  # dir(accelprobe) shows the public names alone

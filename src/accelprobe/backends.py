@@ -43,6 +43,7 @@ __all__ = [
     "is_openvino_available",
     "is_optimum_intel_available",
     "is_optimum_onnx_available",
+    "model_class",
     "refresh",
     "require",
     "select_accelerator",
@@ -1502,6 +1503,19 @@ def select_accelerator(
             raise ImportError(msg)
     _log(_INFO, "selected accelerator %r", choice)
     return choice
+
+
+def model_class(task: str, accelerator: str | None = None) -> type:
+    """The optimum model class that runs ``task`` on ``accelerator``.
+
+    ``accelerator`` defaults to ``select_accelerator()``; ``task`` is a transformers
+    pipeline task or alias (``feature-extraction``, ``sentiment-analysis``, ``ner``, ...).
+    Imports the chosen optimum integration, and nothing until called. Raises
+    ``ValueError`` for an unknown task, ``ImportError`` when the class is not installed.
+    """
+    from accelprobe import models
+
+    return models.model_class(task, accelerator)
 
 
 def refresh() -> tuple[BackendInfo, ...]:
