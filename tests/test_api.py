@@ -360,3 +360,8 @@ def test_dir_shows_public_names_only() -> None:
     names = dir(accelprobe)
     assert {"BackendInfo", "Accelerator", "__version__", "model_class"} <= set(names)
     assert not {"TYPE_CHECKING", "annotations"} & set(names)
+
+
+def test_model_class_is_reachable_from_the_package() -> None:
+    with pytest.raises(ValueError, match="unknown task 'no-such-task'"):
+        accelprobe.model_class("no-such-task", "ort")

@@ -499,7 +499,7 @@ def test_removed_working_directory(tmp_path: Path) -> None:
     site = build(tmp_path / "site", installed("openvino"))
     gone = tmp_path / "gone"
     gone.mkdir()
-    before = f"import os\nos.chdir({str(gone)!r})\nos.rmdir({str(gone)!r})\nsys.path.insert(0, '')"
+    before = f"import os\nos.chdir({str(gone)!r})\nos.rmdir({str(gone)!r})\nsys.path[:0] = ['', '']"
     if os.name == "nt":  # pragma: no cover - Windows cannot remove the working directory
         pytest.skip("Windows cannot remove the working directory")
     after = "result['v'] = [accelprobe.installed_version('openvino'), sys.path[0]]"

@@ -1498,7 +1498,8 @@ def select_accelerator(
                 f"\n  {_why_not(name, require_optimum=require_optimum, device=device)}"
                 for name in allowed
             )
-            fits = "available" if device is None else f"available with a {device} device"
+            article = "an" if device in {"npu", "xpu"} else "a"
+            fits = "available" if device is None else f"available with {article} {device} device"
             msg = f"no accelerator is {fits}:{missing}"
             raise ImportError(msg)
     _log(_INFO, "selected accelerator %r", choice)
@@ -1550,7 +1551,7 @@ if not TYPE_CHECKING:
         raise AttributeError(msg)
 
 
-def _after_fork_in_child() -> None:
+def _after_fork_in_child() -> None:  # pragma: no cover - coverage does not follow a fork
     """Give a forked child a fresh lock: the parent's may be held by a thread now gone."""
     global _lock  # noqa: PLW0603
     _lock = _thread.RLock()
