@@ -1,0 +1,110 @@
+"""From ``import accelprobe`` to a running optimum model, on real wheels and a real model.
+
+Each integration gets a cached venv (tests/e2e_support.py): optimum-onnx + ONNX Runtime,
+optimum-intel + OpenVINO, and optimum 1.x + ONNX Runtime. In each, accelprobe picks the
+accelerator, ``model_class("feature-extraction")`` names the class, the README's lines export
+all-MiniLM-L6-v2 and run it through ``transformers.pipeline``, and the embeddings must equal
+sentence-transformers' (PyTorch) within 1e-3 cosine. Run with ``nox -s e2e``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from typing import Any
+
+import pytest
+
+from tests import e2e_support as e2e
+
+pytestmark = pytest.mark.e2e
+
+TOLERANCE = 1e-3
+CLASSES = {
+    "ort": "optimum.onnxruntime.modeling.ORTModelForFeatureExtraction",
+    "ov": "optimum.intel.openvino.modeling.OVModelForFeatureExtraction",
+    "optimum1": "optimum.onnxruntime.modeling_ort.ORTModelForFeatureExtraction",
+}
+# Tasks whose class the pinned integration lacks, and must say so: optimum 1.26 predates
+# ORTModelForZeroShotImageClassification.
+LACKING = {"optimum1": {"zero-shot-image-classification"}}
+
+
+@pytest.fixture(scope="session")
+def venvs() -> dict[str, str]:
+    try:
+        return {name: e2e.environment(name) for name in e2e.ENVIRONMENTS}
+    except e2e.Unavailable as reason:
+        pytest.skip(f"cannot build the e2e venvs here: {reason}")
+
+
+@pytest.fixture(scope="session")
+def installed(venvs: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """The venvs, each with the accelprobe under test installed (one wheel for all)."""
+    wheel = e2e.build_wheel(venvs["ort"], str(tmp_path_factory.mktemp("wheel")))
+    for venv in venvs.values():
+        e2e.install_accelprobe(venv, wheel)
+    return venvs
+
+
+@pytest.fixture(scope="session")
+def exported(installed: dict[str, str]) -> str:
+    """all-MiniLM-L6-v2 exported to ONNX by optimum-onnx, cached beside the venvs."""
+    folder = os.path.join(e2e.CACHE, "exported", e2e.key("ort"), "feature-extraction")
+    if not os.path.isfile(os.path.join(folder, "model.onnx")):
+        partial = folder + ".partial"
+        shutil.rmtree(partial, ignore_errors=True)
+        e2e.run_child(installed["ort"], {"save": partial})
+        shutil.rmtree(folder, ignore_errors=True)
+        os.replace(partial, folder)
+    return folder
+
+
+def report(name: str, result: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> None:
+    """Keep the figures beside the venvs and show them in the test output."""
+    figures = {key: value for key, value in result.items() if key != "tasks"}
+    with open(os.path.join(e2e.CACHE, f"figures-{name}.json"), "w", encoding="utf-8") as file:
+        json.dump(figures, file, indent=1)
+    with capsys.disabled():
+        print(f"\ne2e {name}: {json.dumps(figures)}")
+
+
+def check(name: str, result: dict[str, Any]) -> None:
+    assert result["accelerator"] == e2e.ACCELERATOR[name]
+    assert result["imported_by_accelprobe"] == []  # import accelprobe imports no backend
+    assert result["class"] == CLASSES[name]
+    assert result["same_class"]
+    assert min(result["cosine"]) >= 1 - TOLERANCE, result["cosine"]
+    assert min(result["pipeline_cosine"]) >= 1 - TOLERANCE, result["pipeline_cosine"]
+    lacking = LACKING.get(name, set())
+    for task, found in result["tasks"].items():
+        if task in lacking:
+            assert found.startswith("ImportError: optimum.onnxruntime (optimum 1.26.1) has no")
+        else:
+            assert not found.startswith("ImportError"), (task, found)
+
+
+@pytest.mark.parametrize("name", ["ort", "ov"])
+def test_readme_path_exports_and_matches_pytorch(
+    installed: dict[str, str], name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    result = e2e.run_child(installed[name], {})
+    report(name, result, capsys)
+    check(name, result)
+
+
+def test_optimum_1x_runs_the_exported_model(
+    installed: dict[str, str], exported: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    result = e2e.run_child(installed["optimum1"], {"model": exported, "export": False})
+    report("optimum1", result, capsys)
+    check("optimum1", result)
+    assert result["versions"]["optimum"] == "1.26.1"
+    assert "optimum-onnx" not in result["versions"]
+
+
+def test_readme_shows_the_tested_lines() -> None:
+    with open(os.path.join(e2e.ROOT, "README.md"), encoding="utf-8") as file:
+        readme = file.read()
+    assert e2e.SNIPPET in readme
