@@ -212,6 +212,35 @@ def run_child(venv: str, config: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
+def exported_names(requirement: str, module: str) -> set[str]:
+    """The names a wheel's ``module`` package exports, read from its ``__init__.py``.
+
+    Both styles count: ``from .modeling import X`` and transformers' lazy
+    ``_import_structure = {"modeling": ["X"]}``. The wheel is downloaded once, without
+    dependencies, into the cache; nothing is installed or imported.
+    """
+    import ast
+    import zipfile
+
+    folder = os.path.join(CACHE, "wheels")
+    os.makedirs(folder, exist_ok=True)
+    name, version = requirement.split("==")
+    prefix = f"{name.replace('-', '_')}-{version}-"
+    wheels = [entry for entry in os.listdir(folder) if entry.startswith(prefix)]
+    if not wheels:
+        _run([python(), "-m", "pip", "download", "-q", "--no-deps", "-d", folder, requirement], 600)
+        wheels = [entry for entry in os.listdir(folder) if entry.startswith(prefix)]
+    with zipfile.ZipFile(os.path.join(folder, wheels[0])) as wheel:
+        source = wheel.read(module.replace(".", "/") + "/__init__.py").decode()
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom):
+            names.update(alias.asname or alias.name for alias in node.names)
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            names.add(node.value)
+    return names
+
+
 # --- child side: runs inside a venv ------------------------------------------------------
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from accelprobe import models
 from tests import e2e_support as e2e
 
 pytestmark = pytest.mark.e2e
@@ -108,3 +109,29 @@ def test_readme_shows_the_tested_lines() -> None:
     with open(os.path.join(e2e.ROOT, "README.md"), encoding="utf-8") as file:
         readme = file.read()
     assert e2e.SNIPPET in readme
+
+
+@pytest.mark.parametrize(
+    ("requirement", "module", "accelerator", "lacking"),
+    [
+        # IPEX cannot run beside torch 2.13 (it needs its own torch), so its names are read
+        # from the last optimum-intel that ships optimum.intel.ipex.
+        ("optimum-intel==1.27.0", "optimum.intel.ipex", "ipex", set()),
+        ("optimum-intel==1.27.0", "optimum.intel.openvino", "ov", set()),
+        ("optimum-intel==2.2.0", "optimum.intel.openvino", "ov", set()),
+        ("optimum==1.27.0", "optimum.onnxruntime", "ort", {"zero-shot-image-classification"}),
+    ],
+)
+def test_class_names_exist_in_other_releases(
+    requirement: str, module: str, accelerator: str, lacking: set[str]
+) -> None:
+    try:
+        names = e2e.exported_names(requirement, module)
+    except e2e.Unavailable as reason:
+        pytest.skip(str(reason))
+    missing = {
+        task
+        for task, classes in models._CLASSES.items()
+        if accelerator in classes and not names & set(classes[accelerator])
+    }
+    assert missing == lacking
