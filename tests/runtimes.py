@@ -2,7 +2,15 @@
 probe: each lists devices and runs (or fails to run) the test model as its config says.
 
 ``FAKE_RUNTIME`` in the environment picks a behaviour: ``hang``, ``exit``, ``garbage``,
-``bad-json``, ``raise`` (the import fails), ``no-xpu``, ``xpu-off``; unset, all is well.
+``bad-json``, ``raise`` (the import fails), ``unprintable`` (it fails with an exception
+whose ``__str__`` raises), ``no-xpu``, ``xpu-off``; the hostile ones:
+``flood`` (stdout without end), ``flood-then-work`` (3 MiB of stdout, then all is well),
+``grandchild`` (starts a process that holds the pipes, then hangs), ``daemon`` (starts it,
+then all is well), ``result`` (prints ``FAKE_RESULT`` as the result line), ``crash-after``
+and ``exit-after`` (die at exit, after the result), ``hang-in-session`` (ONNX Runtime's
+session hangs, with the verify profile folder made), ``noisy`` (prints, warns, and changes
+the warnings filters, the root logger and ``sys.stdout`` at import). ``FAKE_PIDFILE`` is
+where ``grandchild`` and ``daemon`` write the grandchild's pid. Unset, all is well.
 """
 
 from __future__ import annotations
@@ -14,16 +22,57 @@ import os, sys, time
 MODE = os.environ.get("FAKE_RUNTIME", "")
 if MODE == "raise":
     raise ImportError("libonnxruntime.so: cannot open shared object file")
+if MODE == "unprintable":
+    class Unprintable(ImportError):
+        def __str__(self):
+            raise RuntimeError("__str__ raised")
+
+    raise Unprintable()
 if MODE == "hang":
     time.sleep(600)
 if MODE == "exit":
     os._exit(3)
 if MODE == "garbage":
-    print("\\x00garbage\\n", flush=True)
+    os.write(1, b"\\x00garbage\\n")
     os._exit(0)
 if MODE == "bad-json":
-    print("accelprobe-probe-result:{not json", flush=True)
+    os.write(1, b"accelprobe-probe-result:{not json\\n")
     os._exit(0)
+if MODE == "result":
+    os.write(1, ("accelprobe-probe-result:" + os.environ["FAKE_RESULT"] + "\\n").encode())
+    os._exit(0)
+if MODE.startswith("flood"):
+    for _ in iter(int, 1) if MODE == "flood" else range(48):
+        os.write(1, b"x" * 65535 + b"\\n")  # past any capture, as a native library does
+if MODE in ("grandchild", "daemon") and "FAKE_PIDFILE" in os.environ:
+    import subprocess
+    _held = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
+    with open(os.environ.pop("FAKE_PIDFILE"), "w") as _stream:
+        _stream.write(str(_held.pid))
+    if MODE == "grandchild":
+        time.sleep(600)
+if MODE in ("crash-after", "exit-after"):
+    import atexit, signal
+
+    def _die():
+        sys.stdout.flush()
+        if MODE == "exit-after":
+            os._exit(3)
+        import resource
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        os.kill(os.getpid(), signal.SIGSEGV)
+
+    atexit.register(_die)
+if MODE == "noisy":
+    import io, logging, warnings
+    print("fake runtime: loading" + "." * 70000)
+    warnings.warn("fake runtime: deprecated at import")
+    warnings.simplefilter("ignore")
+    logging.getLogger().addHandler(logging.StreamHandler(sys.stderr))
+    logging.getLogger().setLevel(logging.DEBUG)
+    logging.getLogger().addFilter(lambda record: True)
+    logging.disable(logging.INFO)
+    sys.stdout = io.StringIO()
 """
 
 NUMPY = """
@@ -38,12 +87,17 @@ ONNXRUNTIME = (
     + """
 import json, warnings
 __version__ = "1.99.0"
+# What onnxruntime's InferenceSession prints when a provider fails and it falls back.
+EP_ERROR = (
+    "*************** EP Error ***************\\n"
+    "EP Error libcudnn.so.9 missing when using ['CUDAExecutionProvider']\\n"
+    "Falling back to ['CPUExecutionProvider'] and retrying.\\n"
+    "****************************************"
+)
 # provider -> (provider in the profile, result, message printed)
 BEHAVIOUR = {
     "CPUExecutionProvider": ("CPUExecutionProvider", 3.0, ""),
-    "CUDAExecutionProvider": (
-        "CPUExecutionProvider", 3.0, "EP Error libcudnn.so.9 missing; Falling back to CPU"
-    ),
+    "CUDAExecutionProvider": ("CPUExecutionProvider", 3.0, EP_ERROR),
     "DmlExecutionProvider": ("CPUExecutionProvider", 3.0, ""),
     "QNNExecutionProvider": (None, 3.0, ""),
     "WrongExecutionProvider": ("WrongExecutionProvider", 4.0, ""),
@@ -61,6 +115,8 @@ class InferenceSession:
     def __init__(self, model, sess_options, providers):
         assert model.startswith(b"\\x08\\x07")  # ir_version 7
         self.options = sess_options
+        if MODE == "hang-in-session":
+            time.sleep(600)
         behaviour = BEHAVIOUR[providers[0]]
         if behaviour is None:
             raise RuntimeError("provider failed\\n to initialise")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+import threading
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -30,6 +32,13 @@ def probe_all(
     result = detect(site, cwd=cwd, after=code, env={"FAKE_RUNTIME": mode} if mode else None)
     probes: dict[str, Any] = result["probes"]
     return probes
+
+
+# ONNX Runtime's four-line "*** EP Error ***" banner, then its warning, as one line.
+EP_ERROR = (
+    "EP Error libcudnn.so.9 missing when using ['CUDAExecutionProvider'] Falling back to "
+    "['CPUExecutionProvider'] and retrying. CUDA provider is not usable"
+)
 
 
 def devices(found: dict[str, Any]) -> dict[str, tuple[Any, str]]:
@@ -75,13 +84,7 @@ def test_verify_says_where_the_model_really_ran(tmp_path: Path) -> None:
     probes = probe_all(site, tmp_path, verify=True, isolated=False)
     assert devices(probes["onnxruntime"]) == {
         "CPUExecutionProvider": (True, "ran on CPUExecutionProvider"),
-        "CUDAExecutionProvider": (
-            False,
-            (
-                "fell back to CPUExecutionProvider: CUDA provider is not usable "
-                "EP Error libcudnn.so.9 missing; Falling back to CPU"
-            ),
-        ),
+        "CUDAExecutionProvider": (False, f"fell back to CPUExecutionProvider: {EP_ERROR}"),
         "DmlExecutionProvider": (False, "fell back to CPUExecutionProvider"),
         "QNNExecutionProvider": (False, "fell back to an unknown provider"),
         "WrongExecutionProvider": (False, "computed 4.0 instead of 3.0"),
@@ -115,9 +118,13 @@ def test_ipex_without_an_xpu(tmp_path: Path, mode: str, names: list[str]) -> Non
     ("mode", "reason"),
     [
         ("raise", "importing or asking onnxruntime failed: ImportError: libonnxruntime.so"),
+        (
+            "unprintable",
+            "importing or asking onnxruntime failed: Unprintable: <unprintable Unprintable>",
+        ),
         ("exit", "the onnxruntime probe exited with status 3 and no result"),
         ("garbage", "the onnxruntime probe exited with status 0 and no result"),
-        ("bad-json", "the onnxruntime probe exited with status 0 and no result"),
+        ("bad-json", "the onnxruntime probe gave a result of the wrong shape: not JSON ("),
         ("hang", "the onnxruntime probe did not finish within 3 s"),
     ],
 )
@@ -136,15 +143,43 @@ def test_isolated_survives_hostile_runtimes(tmp_path: Path, mode: str, reason: s
     assert found["reason"].startswith(reason)
 
 
-def test_isolated_probe_that_cannot_start(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        "sys.executable = '/nonexistent/python'",
+        "sys.executable = None",
+        "sys.executable = 'python\\0'",
+        "import tempfile; tempfile.tempdir = '/nonexistent/tmp'",
+    ],
+    ids=["no-interpreter", "none", "nul", "no-temporary-folder"],
+)
+def test_isolated_probe_that_cannot_start(tmp_path: Path, hostile: str) -> None:
     site = build(tmp_path / "site", runtimes())
     after = (
         "from accelprobe import probe\n"
-        "sys.executable = '/nonexistent/python'\n"
+        f"{hostile}\n"
         "result['reason'] = probe.probe('ort', isolated=True).reason\n"
     )
     result = detect(site, cwd=tmp_path, after=after)
     assert result["reason"].startswith("the onnxruntime probe could not start: ")
+
+
+def test_in_process_probe_without_stdout(tmp_path: Path) -> None:
+    """pythonw has no sys.stdout: the probe neither needs one nor leaves one behind."""
+    site = build(tmp_path / "site", runtimes())
+    after = (
+        "from accelprobe import probe\n"
+        "saved, sys.stdout = sys.stdout, None\n"
+        "found = probe.probe('ort', verify=True)\n"
+        "result['none'] = sys.stdout is None\n"
+        "sys.stdout = saved\n"
+        "result['ok'] = found.ok\n"
+        "result['cuda'] = found.devices[1].detail\n"
+    )
+    result = detect(site, cwd=tmp_path, after=after)
+    assert result["none"] is True
+    assert result["ok"] is True
+    assert result["cuda"] == "fell back to CPUExecutionProvider: CUDA provider is not usable"
 
 
 def test_probe_of_a_missing_runtime_and_bad_names(tmp_path: Path) -> None:
@@ -194,46 +229,36 @@ def test_select_by_device(tmp_path: Path) -> None:
     ]
     after = SELECT.replace("CASES", repr(cases))
     result = detect(site, cwd=tmp_path, after=after, env={"ACCELPROBE_DISABLE": "ipex"})
-    ipex = (
-        "  ipex needs optimum-intel and ipex (ipex: disabled by ACCELPROBE_DISABLE); "
-        'install with: pip install "optimum-intel[ipex]"'
-    )
-    cuda = (
-        "CUDAExecutionProvider did not run: fell back to CPUExecutionProvider: CUDA provider "
-        "is not usable EP Error libcudnn.so.9 missing; Falling back to CPU"
-    )
+    cuda = f"CUDAExecutionProvider did not run: fell back to CPUExecutionProvider: {EP_ERROR}"
     dml = "DmlExecutionProvider did not run: fell back to CPUExecutionProvider"
-    assert result["cases"] == [
-        "ov",
-        "ov",
-        (
-            "ImportError: no accelerator is available with a cuda device:\n"
-            "  ov shows no cuda device (openvino offers CPU, GPU.1, NPU, GNA)\n"
-            f"  ort shows no cuda device ({cuda})\n{ipex}"
-        ),
-        (
-            "ImportError: no accelerator is available with a xpu device:\n"
-            "  ov shows no xpu device (openvino offers CPU, GPU.1, NPU, GNA)\n"
-            "  ort shows no xpu device (onnxruntime offers CPUExecutionProvider, "
-            "CUDAExecutionProvider, DmlExecutionProvider, QNNExecutionProvider, "
-            f"WrongExecutionProvider, BrokenExecutionProvider)\n{ipex}"
-        ),
-        (
-            "ImportError: no accelerator is available with a npu device:\n"
-            "  ort shows no npu device (QNNExecutionProvider did not run: fell back to an "
-            f"unknown provider)\n{ipex}"
-        ),
-        f"ImportError: accelerator 'ort' is not available: ort shows no cuda device ({cuda})",
-        "ort",
-        (
-            "ValueError: unknown device 'tpu'; expected one of: cpu, gpu, npu, cuda, rocm, "
-            "directml, xpu, coreml, qnn"
-        ),
-        (
-            "ImportError: no accelerator is available with a gpu device:\n"
-            f"  ort shows no gpu device ({cuda}; {dml})"
-        ),
-    ]
+    ort = (
+        "onnxruntime offers CPUExecutionProvider, CUDAExecutionProvider, DmlExecutionProvider, "
+        "QNNExecutionProvider, WrongExecutionProvider, BrokenExecutionProvider"
+    )
+    got = result["cases"]
+    assert got[:2] == ["ov", "ov"]
+    # backends words the first line and the ipex line; the probe says what each runtime showed
+    assert got[2].startswith("ImportError: no accelerator is available with a cuda device:\n")
+    assert "\n  ov shows no cuda device (openvino offers CPU, GPU.1, NPU, GNA)\n" in got[2]
+    assert f"\n  ort shows no cuda device ({cuda})\n" in got[2]
+    assert "\n  ipex needs optimum-intel and ipex (ipex: disabled by ACCELPROBE_DISABLE)" in got[2]
+    assert f"\n  ort shows no xpu device ({ort})\n" in got[3]
+    assert (
+        "\n  ort shows no npu device (QNNExecutionProvider did not run: fell back to an " in got[4]
+    )
+    assert "\n  ov " not in got[4]
+    assert got[5] == (
+        f"ImportError: accelerator 'ort' is not available: ort shows no cuda device ({cuda})"
+    )
+    assert got[6] == "ort"
+    assert got[7] == (
+        "ValueError: unknown device 'tpu'; expected one of: cpu, gpu, npu, cuda, rocm, "
+        "directml, xpu, coreml, qnn"
+    )
+    assert got[8] == (
+        "ImportError: no accelerator is available with a gpu device:\n"
+        f"  ort shows no gpu device ({cuda}; {dml})"
+    )
 
 
 def test_select_by_device_skips_a_runtime_that_fails(tmp_path: Path) -> None:
@@ -245,17 +270,12 @@ def test_select_by_device_skips_a_runtime_that_fails(tmp_path: Path) -> None:
         "importing or asking onnxruntime failed: ImportError: libonnxruntime.so: cannot open "
         "shared object file"
     )
-    assert result["cases"] == [
-        (
-            "ImportError: no accelerator is available with a cpu device:\n"
-            "  ov needs optimum-intel and openvino (optimum-intel: no module named "
-            "'optimum.intel'); install with: pip install \"optimum-intel[openvino]\"\n"
-            f"  ort shows no cpu device ({failed})\n"
-            "  ipex needs optimum-intel and ipex (optimum-intel: no module named "
-            "'optimum.intel'); install with: pip install \"optimum-intel[ipex]\""
-        ),
-        f"ImportError: accelerator 'ort' is not available: ort shows no cpu device ({failed})",
-    ]
+    anything, ort = result["cases"]
+    assert anything.startswith("ImportError: no accelerator is available with a cpu device:\n")
+    assert f"\n  ort shows no cpu device ({failed})\n" in anything
+    assert ort == (
+        f"ImportError: accelerator 'ort' is not available: ort shows no cpu device ({failed})"
+    )
 
 
 def test_refresh_forgets_probe_results(tmp_path: Path) -> None:
@@ -274,7 +294,7 @@ result['new'] = probe.probe('onnxruntime') is not first
 def test_report_probe_options(tmp_path: Path, option: str) -> None:
     site = build(tmp_path / "site", runtimes())
     data = json.loads(cli(site, args=["--json", option], cwd=tmp_path).stdout)
-    assert data["schema"] == 2
+    assert data["schema"] >= 2
     probes = {entry["name"]: entry["probe"] for entry in data["backends"]}
     assert probes["optimum-intel"] is None
     assert probes["onnxruntime"]["ok"]
@@ -312,3 +332,47 @@ def test_test_model_bytes() -> None:
     assert model.endswith(b"B\x02\x10\x0d")  # opset_import { version: 13 }
     for text in (b"Add", b"accelprobe", b"x", b"y"):
         assert text in model
+
+
+def test_capture_keeps_the_probing_threads_output_only() -> None:
+    """While a probe runs, what other threads print or warn goes where it always went."""
+    from accelprobe import probe
+
+    stream = io.StringIO()
+    shown: list[object] = []
+    capture = probe._Capture(stream, lambda message, *_: shown.append(message))
+
+    def other() -> None:
+        capture.write("theirs")
+        capture.flush()
+        capture.warn("their warning", UserWarning, "file.py", 1)
+
+    capture.write("*** banner ***\nmine\n")
+    capture.flush()
+    capture.warn("my warning", UserWarning, "file.py", 1)
+    thread = threading.Thread(target=other)
+    thread.start()
+    thread.join()
+    assert stream.getvalue() == "theirs"
+    assert shown == ["their warning"]
+    assert capture.since(0) == "mine my warning"
+    assert capture.getvalue() == "theirs"  # anything else is the host stream's
+    capture.keep("x" * (1 << 17))
+    capture.keep("more")
+    assert capture.size == 1 << 16
+
+
+def test_ending_names_unknown_signals() -> None:
+    from accelprobe import probe
+
+    assert probe._ending(-11, 1) == "was killed by SIGSEGV"
+    assert probe._ending(-1000, 1) == "was killed by signal 1000"
+    assert probe._ending(None, 2.5) == "did not finish within 2.5 s"
+
+
+def test_after_fork_makes_a_new_lock() -> None:
+    from accelprobe import probe
+
+    old = probe._lock
+    probe._after_fork()
+    assert probe._lock is not old

@@ -4,24 +4,33 @@ Detection says a backend is installed; ``probe()`` imports its runtime and lists
 devices it offers (ONNX Runtime's execution providers, OpenVINO's devices, IPEX's CPU and
 XPUs). ``verify=True`` runs a one-operation model (``y = x + x``) on each and reports where
 it really ran: a provider that is listed but silently falls back to the CPU says so.
-``isolated=True`` does it all in a child process, so a runtime that crashes or hangs costs
-a result with a reason, never the caller. Every failure becomes a result, not an exception.
+``isolated=True`` does it all in a child process, so a runtime that crashes, hangs or floods
+its output costs a result with a reason, never the caller. Every failure becomes a result,
+not an exception.
 """
 
 from __future__ import annotations
 
+import _thread
+import contextlib
 import dataclasses
 import json
 import os
+import selectors
+import shutil
+import signal
 import subprocess
 import sys
+import tempfile
+import time
+import warnings
 
 from accelprobe import backends
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover - seen by type checkers only
     from types import ModuleType
-    from typing import Any
+    from typing import Any, Callable, TextIO
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -69,9 +78,26 @@ DEVICES: dict[str, tuple[str, ...]] = {
 
 _RUNTIMES = ("openvino", "onnxruntime", "ipex")
 _MARK = "accelprobe-probe-result:"
-# (key, verify, isolated) -> (the detection it was made under, the result); refresh()
-# replaces detections, so a result made before it is never returned after it.
-_results: dict[tuple[str, bool, bool], tuple[backends.Detection, ProbeResult]] = {}
+_CAP = 1 << 20  # bytes of an isolated child's stdout, and of its stderr, that are kept
+_SAID_CAP = 1 << 16  # characters a runtime may print or warn during an in-process probe
+_POLL = 0.05  # seconds between checks that an isolated child is still running
+_GRACE = 1.0  # seconds to wait for a killed child to be reaped
+# (key, verify, isolated, timeout) -> (the detection it was made under, the result);
+# refresh() replaces detections, so a result made before it is never returned after it.
+_results: dict[tuple[str, bool, bool, float], tuple[backends.Detection, ProbeResult]] = {}
+# Probes run one at a time: an in-process probe swaps the host's sys.stdout and warnings
+# hooks while it runs, and two at once would each restore the other's swap.
+_lock = _thread.RLock()
+
+
+def _after_fork() -> None:
+    """In a forked child, a probe that another thread of the parent was running is gone."""
+    global _lock  # noqa: PLW0603 - the one lock, made anew
+    _lock = _thread.RLock()
+
+
+# Windows has no fork, and no os.register_at_fork.
+getattr(os, "register_at_fork", lambda **_: None)(after_in_child=_after_fork)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -125,6 +151,99 @@ def _words(name: str) -> tuple[str, ...]:
     return DEVICES.get(name) or DEVICES.get(name.split(".", 1)[0].split(":", 1)[0], ())
 
 
+def _text(value: object) -> str:
+    """``str(value)``, even for an object whose ``__str__`` raises."""
+    try:
+        return str(value)
+    except Exception:  # noqa: BLE001 - a message that cannot be printed is still a message
+        return f"<unprintable {type(value).__name__}>"
+
+
+def _one_line(text: str) -> str:
+    """A runtime's message as one line: banners (``*** EP Error ***``) dropped."""
+    lines = text.splitlines()
+    kept = [line for line in lines if not line.strip().startswith("***")]
+    return " ".join(" ".join(kept).split())
+
+
+def _error(error: Exception) -> str:
+    return f"{type(error).__name__}: {_one_line(_text(error))}"
+
+
+# --- the host's state, while a runtime runs in this process --------------------------------
+
+
+class _Capture:
+    """The host's ``sys.stdout`` and ``warnings.showwarning`` while a probe runs.
+
+    What the probing thread prints or warns is kept (the runtime's own explanation of a
+    fallback); what any other thread prints or warns goes where it always went.
+    """
+
+    def __init__(self, stream: Any, show: Callable[..., None]) -> None:
+        self.stream = stream
+        self.show = show
+        self.thread = _thread.get_ident()
+        self.said: list[str] = []
+        self.size = 0
+
+    def keep(self, text: str) -> None:
+        if self.size < _SAID_CAP:
+            self.said.append(text[: _SAID_CAP - self.size])
+            self.size += len(self.said[-1])
+
+    def write(self, text: str) -> int:
+        if _thread.get_ident() != self.thread:
+            return int(self.stream.write(text))
+        self.keep(text)
+        return len(text)
+
+    def flush(self) -> None:
+        if _thread.get_ident() != self.thread:
+            self.stream.flush()
+
+    def warn(  # noqa: PLR0913, PLR0917 - warnings.showwarning's signature
+        self,
+        message: Warning | str,
+        category: type[Warning],
+        filename: str,
+        lineno: int,
+        file: TextIO | None = None,
+        line: str | None = None,
+    ) -> None:
+        if _thread.get_ident() != self.thread:
+            self.show(message, category, filename, lineno, file, line)
+        else:
+            self.keep(f"\n{_text(message)}\n")
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stream, name)
+
+    def since(self, start: int) -> str:
+        return _one_line("".join(self.said[start:]))
+
+
+def _logging_state() -> tuple[Any, ...]:
+    """The root logger's handlers, filters and level, and logging.disable()'s level."""
+    logging = sys.modules.get("logging")
+    if logging is None:  # a fresh logging module's state
+        return ([], [], 30, 0)
+    root = logging.getLogger()
+    return (list(root.handlers), list(root.filters), root.level, root.manager.disable)
+
+
+def _restore_logging(state: tuple[Any, ...]) -> None:
+    """Undo what a runtime did to the root logger (``basicConfig``) and ``logging.disable``."""
+    logging = sys.modules.get("logging")
+    if logging is not None and _logging_state() != state:
+        root = logging.getLogger()
+        handlers, filters, level, disable = state
+        root.handlers[:] = handlers
+        root.filters[:] = filters
+        root.setLevel(level)
+        logging.disable(disable)
+
+
 # --- the runtimes, probed in this process --------------------------------------------------
 
 
@@ -159,28 +278,21 @@ def _checked(value: float) -> str:
     return "" if value == 3.0 else f"computed {value} instead of 3.0"  # noqa: PLR2004
 
 
-def _run_onnxruntime(onnxruntime: ModuleType, provider: str) -> tuple[bool, str]:
+def _run_onnxruntime(onnxruntime: ModuleType, provider: str, capture: _Capture) -> tuple[bool, str]:
     """Run the model with only ``provider``; its profile says which provider ran the node."""
-    import contextlib
-    import io
-    import tempfile
-    import warnings
-
     import numpy as np
 
     options = onnxruntime.SessionOptions()
     options.enable_profiling = True
-    printed = io.StringIO()
+    start = len(capture.said)
     with tempfile.TemporaryDirectory() as folder:
         options.profile_file_prefix = os.path.join(folder, "accelprobe")
-        with warnings.catch_warnings(record=True) as caught, contextlib.redirect_stdout(printed):
-            warnings.simplefilter("always")
-            session = onnxruntime.InferenceSession(
-                _add_model(), sess_options=options, providers=[provider]
-            )
-            output = session.run(None, {"x": np.array([1.5], dtype=np.float32)})
-            with open(session.end_profiling(), encoding="utf-8") as stream:
-                events = json.load(stream)
+        session = onnxruntime.InferenceSession(
+            _add_model(), sess_options=options, providers=[provider]
+        )
+        output = session.run(None, {"x": np.array([1.5], dtype=np.float32)})
+        with open(session.end_profiling(), encoding="utf-8") as stream:
+            events = json.load(stream)
     used = sorted(
         {
             event["args"]["provider"]
@@ -193,17 +305,19 @@ def _run_onnxruntime(onnxruntime: ModuleType, provider: str) -> tuple[bool, str]
         return False, wrong
     if used == [provider]:
         return True, f"ran on {provider}"
-    said = " ".join([str(warning.message) for warning in caught] + [printed.getvalue()])
+    said = capture.since(start)
     fell = f"fell back to {', '.join(used) or 'an unknown provider'}"
-    return False, f"{fell}: {' '.join(said.split())}" if said.strip() else fell
+    return False, f"{fell}: {said}" if said else fell
 
 
-def _probe_onnxruntime(verify: bool) -> tuple[str | None, list[dict[str, Any]]]:
+def _probe_onnxruntime(verify: bool, capture: _Capture) -> tuple[str | None, list[dict[str, Any]]]:
     import onnxruntime
 
     devices = []
     for provider in onnxruntime.get_available_providers():
-        ran, detail = _attempt(_run_onnxruntime, onnxruntime, provider) if verify else (None, "")
+        ran, detail = (
+            _attempt(_run_onnxruntime, onnxruntime, provider, capture) if verify else (None, "")
+        )
         devices.append(_device(provider, "", ran, detail))
     return getattr(onnxruntime, "__version__", None), devices
 
@@ -224,7 +338,7 @@ def _run_openvino(openvino: ModuleType, core: Any, device: str) -> tuple[bool, s
     return False, f"ran on {', '.join(executed) or 'no device'} instead"
 
 
-def _probe_openvino(verify: bool) -> tuple[str | None, list[dict[str, Any]]]:
+def _probe_openvino(verify: bool, _capture: _Capture) -> tuple[str | None, list[dict[str, Any]]]:
     import openvino
 
     core = openvino.Core()
@@ -233,7 +347,7 @@ def _probe_openvino(verify: bool) -> tuple[str | None, list[dict[str, Any]]]:
         try:
             description = str(core.get_property(name, "FULL_DEVICE_NAME"))
         except Exception as error:  # noqa: BLE001 - a device that cannot describe itself
-            description = f"(no name: {error})"
+            description = f"(no name: {_one_line(_text(error))})"
         ran, detail = _attempt(_run_openvino, openvino, core, name) if verify else (None, "")
         devices.append(_device(name, description, ran, detail))
     return openvino.get_version(), devices
@@ -249,7 +363,7 @@ def _run_torch(torch: ModuleType, device: str) -> tuple[bool, str]:
     return False, f"ran on {result.device} instead"
 
 
-def _probe_ipex(verify: bool) -> tuple[str | None, list[dict[str, Any]]]:
+def _probe_ipex(verify: bool, _capture: _Capture) -> tuple[str | None, list[dict[str, Any]]]:
     import intel_extension_for_pytorch as ipex
     import torch
 
@@ -269,7 +383,7 @@ def _attempt(run: Any, *args: Any) -> tuple[bool, str]:
     try:
         ran, detail = run(*args)
     except Exception as error:  # noqa: BLE001 - the probe reports, it never raises
-        return False, f"{type(error).__name__}: {' '.join(str(error).split())}"
+        return False, _error(error)
     return ran, detail
 
 
@@ -287,60 +401,260 @@ _PROBES = {"onnxruntime": _probe_onnxruntime, "openvino": _probe_openvino, "ipex
 
 
 def _probe_here(key: str, verify: bool) -> dict[str, Any]:
-    """Probe ``key``'s runtime in this process, as a JSON-ready dict."""
+    """Probe ``key``'s runtime in this process, as a JSON-ready dict.
+
+    The host's ``sys.stdout``, warnings filters and hook, and root logger are put back as
+    they were, whatever the runtime did to them; the caller holds ``_lock``.
+    """
+    capture = _Capture(sys.stdout, warnings.showwarning)
+    logged = _logging_state()
     try:
-        version, devices = _PROBES[key](verify)
+        with warnings.catch_warnings():
+            warnings.simplefilter("always")  # a runtime's fallback warning, every time
+            warnings.showwarning = capture.warn
+            if capture.stream is not None:  # pythonw has no stdout to print to
+                sys.stdout = capture
+            version, devices = _PROBES[key](verify, capture)
     except Exception as error:  # noqa: BLE001 - the probe reports, it never raises
-        message = " ".join(str(error).split())
-        reason = f"importing or asking {key} failed: {type(error).__name__}: {message}"
+        reason = f"importing or asking {key} failed: {_error(error)}"
         return {"ok": False, "version": None, "devices": [], "reason": reason}
+    finally:
+        sys.stdout = capture.stream
+        warnings.showwarning = capture.show
+        _restore_logging(logged)
     names = ", ".join(device["name"] for device in devices) or "nothing"
     return {"ok": True, "version": version, "devices": devices, "reason": f"{key} offers {names}"}
 
 
 # --- in a child process ------------------------------------------------------------------
 
+# sys.path comes in a file, not argv: argv is limited (128 KiB for one argument on Linux).
 _CHILD = (
     "import json, sys\n"
-    "sys.path[:] = json.loads(sys.argv[1])\n"
+    "with open(sys.argv[1], encoding='utf-8') as stream:\n"
+    "    sys.path[:] = json.load(stream)\n"
     "from accelprobe.probe import _MARK, _probe_here\n"
     "result = _probe_here(sys.argv[2], sys.argv[3] == 'verify')\n"
-    "print('\\n' + _MARK + json.dumps(result), flush=True)\n"
+    "sys.stdout.write('\\n' + _MARK + json.dumps(result) + '\\n')\n"
+    "sys.stdout.flush()\n"
 )
+
+_FIELDS: dict[str, tuple[type, ...]] = {
+    "ok": (bool,),
+    "version": (str, type(None)),
+    "devices": (list,),
+    "reason": (str,),
+}
+_DEVICE_FIELDS: dict[str, tuple[type, ...]] = {
+    "name": (str,),
+    "words": (list,),
+    "description": (str,),
+    "ran": (bool, type(None)),
+    "detail": (str,),
+}
+
+
+def _wrong_fields(found: object, fields: dict[str, tuple[type, ...]]) -> str:
+    if not isinstance(found, dict):
+        return f"{type(found).__name__} instead of an object"
+    for name, kinds in fields.items():
+        if name not in found:
+            return f"no {name!r}"
+        if not isinstance(found[name], kinds):
+            return f"{name!r} is {type(found[name]).__name__}"
+    return ""
+
+
+def _wrong_shape(found: object) -> str:
+    """What is wrong with a child's result, or ``''`` when it is shaped as ``_probe_here``'s."""
+    wrong = _wrong_fields(found, _FIELDS)
+    if wrong or not isinstance(found, dict):
+        return wrong
+    for device in found["devices"]:
+        wrong = _wrong_fields(device, _DEVICE_FIELDS)
+        if not wrong and not all(isinstance(word, str) for word in device["words"]):
+            wrong = "'words' is not a list of strings"
+        if wrong:
+            return f"a device has {wrong}"
+    return ""
+
+
+def _kill_group(process: subprocess.Popen[bytes]) -> None:
+    """Kill the child and everything it started (they share its new process group)."""
+    killpg = getattr(os, "killpg", None)
+    if killpg is None:  # pragma: no cover - Windows has no process groups to kill
+        process.kill()
+        return
+    with contextlib.suppress(OSError):  # the group is gone already
+        killpg(process.pid, signal.SIGKILL)
+
+
+def _keep(buffer: bytearray, data: bytes) -> None:
+    """Add ``data``, keeping the last ``_CAP`` bytes: the result line comes last."""
+    buffer += data
+    del buffer[:-_CAP]
+
+
+def _read(process: subprocess.Popen[bytes], deadline: float) -> tuple[bytes, bytes]:
+    """Read the child's stdout and stderr, under the cap, until it ends or the deadline.
+
+    A grandchild that holds the pipes open does not keep the read going once the child
+    has exited: its group is killed and what is left in the pipes is read.
+    """
+    if os.name == "nt":  # pragma: no cover - Windows cannot select() on pipes
+        return _read_in_threads(process, deadline)
+    assert process.stdout is not None  # noqa: S101 - both are pipes
+    assert process.stderr is not None  # noqa: S101
+    kept = {process.stdout.fileno(): bytearray(), process.stderr.fileno(): bytearray()}
+    with selectors.DefaultSelector() as selector:
+        for fd in kept:
+            selector.register(fd, selectors.EVENT_READ)
+        while selector.get_map():
+            left = deadline - time.monotonic()
+            exited = process.poll() is not None
+            if exited:
+                _kill_group(process)
+            elif left <= 0:
+                break
+            ready = selector.select(0 if exited else min(left, _POLL))
+            if exited and not ready:
+                break
+            for key, _ in ready:
+                data = os.read(key.fd, 1 << 16)
+                if not data:
+                    selector.unregister(key.fd)
+                _keep(kept[key.fd], data)
+    return bytes(kept[process.stdout.fileno()]), bytes(kept[process.stderr.fileno()])
+
+
+def _read_in_threads(
+    process: subprocess.Popen[bytes], deadline: float
+) -> tuple[bytes, bytes]:  # pragma: no cover - Windows only
+    import threading
+
+    streams = [process.stdout, process.stderr]
+    kept = [bytearray(), bytearray()]
+
+    def drain(stream: Any, buffer: bytearray) -> None:
+        for data in iter(lambda: stream.read1(1 << 16), b""):
+            _keep(buffer, data)
+
+    threads = [
+        threading.Thread(target=drain, args=pair, daemon=True) for pair in zip(streams, kept)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    return bytes(kept[0]), bytes(kept[1])
+
+
+def _run_child(
+    command: list[str], env: dict[str, str], timeout: float
+) -> tuple[int | None, str, str]:
+    """Run ``command`` in a new process group for at most ``timeout`` seconds.
+
+    Returns its exit status (None when it was still running at the deadline) and the last
+    ``_CAP`` bytes of its stdout and stderr. The whole group is killed before returning.
+    """
+    deadline = time.monotonic() + timeout
+    process = subprocess.Popen(
+        command,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        start_new_session=True,
+    )
+    try:
+        out, err = _read(process, deadline)
+        status = process.poll()
+        if status is None:  # the pipes are closed; the child may still exit in time
+            try:
+                status = process.wait(max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                status = None
+    finally:
+        _kill_group(process)
+        process.stdout.close()  # type: ignore[union-attr]  # both are pipes
+        process.stderr.close()  # type: ignore[union-attr]
+        with contextlib.suppress(subprocess.TimeoutExpired):  # unkillable (in the kernel)
+            process.wait(_GRACE)
+    return status, out.decode("utf-8", "replace"), err.decode("utf-8", "replace")
+
+
+def _ending(status: int | None, timeout: float) -> str:
+    """How the child ended, as the end of a sentence."""
+    if status is None:
+        return f"did not finish within {timeout:g} s"
+    if status < 0:
+        try:
+            name = signal.Signals(-status).name
+        except ValueError:
+            name = f"signal {-status}"
+        return f"was killed by {name}"
+    return f"exited with status {status}"
 
 
 def _probe_child(key: str, verify: bool, timeout: float) -> dict[str, Any]:
-    """Probe ``key`` in a fresh interpreter with this one's ``sys.path``."""
+    """Probe ``key`` in a fresh interpreter with this one's ``sys.path``.
+
+    The child's temporary files (the verify profile's too) go in a folder of its own,
+    removed afterwards whether the child finished, crashed or was killed.
+    """
     entries: list[object] = list(sys.path)  # anything can be appended to sys.path
     path = [entry for entry in entries if isinstance(entry, str)]
-    command = [sys.executable, "-I", "-c", _CHILD, json.dumps(path), key, "verify" * verify]
     failed: dict[str, Any] = {"ok": False, "version": None, "devices": []}
     try:
-        completed = subprocess.run(
-            command,
-            capture_output=True,
-            text=True,
-            errors="replace",
-            timeout=timeout,
-            stdin=subprocess.DEVNULL,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        return {**failed, "reason": f"the {key} probe did not finish within {timeout:g} s"}
+        folder = tempfile.mkdtemp(prefix="accelprobe-")
     except OSError as error:
-        return {**failed, "reason": f"the {key} probe could not start: {error}"}
-    lines = [line for line in completed.stdout.splitlines() if line.startswith(_MARK)]
-    if completed.returncode == 0 and lines:
+        return {**failed, "reason": f"the {key} probe could not start: {_text(error)}"}
+    try:
+        path_file = os.path.join(folder, "path.json")
+        with open(path_file, "w", encoding="utf-8") as stream:
+            json.dump(path, stream)
+        env = {**os.environ, "TMPDIR": folder, "TEMP": folder, "TMP": folder}
+        command = [sys.executable or "", "-I", "-c", _CHILD, path_file, key, "verify" * verify]
+        status, out, err = _run_child(command, env, timeout)
+    except (OSError, ValueError) as error:
+        return {**failed, "reason": f"the {key} probe could not start: {_text(error)}"}
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    lines = [line for line in out.split("\n") if line.startswith(_MARK)]
+    if not lines:
+        if status is None:
+            return {**failed, "reason": f"the {key} probe {_ending(status, timeout)}"}
+        tail = " ".join(err.strip().splitlines()[-1:])[-300:]
+        said = f": {tail}" if tail else ""
+        return {
+            **failed,
+            "reason": f"the {key} probe {_ending(status, timeout)} and no result{said}",
+        }
+    try:
+        result: dict[str, Any] = json.loads(lines[-1][len(_MARK) :])
+    except ValueError as error:
+        wrong = f"not JSON ({error})"
+    else:
+        wrong = _wrong_shape(result)
+    if wrong:
+        return {**failed, "reason": f"the {key} probe gave a result of the wrong shape: {wrong}"}
+    if status != 0:  # it crashed after the result was complete: keep the result
+        result["reason"] += f"; then the probe {_ending(status, timeout)}"
+    return result
+
+
+def _timeout_or_error(timeout: object) -> float:
+    """``timeout`` as seconds: a positive finite number, or ``ValueError``."""
+    seconds = -1.0
+    if isinstance(timeout, (int, float)) and not isinstance(timeout, bool):
         try:
-            result: dict[str, Any] = json.loads(lines[-1][len(_MARK) :])
-        except ValueError:
-            pass
-        else:
-            return result
-    tail = " ".join(completed.stderr.strip().splitlines()[-1:])[-300:]
-    said = f": {tail}" if tail else ""
-    reason = f"the {key} probe exited with status {completed.returncode} and no result{said}"
-    return {**failed, "reason": reason}
+            seconds = float(timeout)
+        except OverflowError:  # an int too large for a float
+            seconds = -1.0
+    if not 0 < seconds < float("inf"):  # nan fails both
+        msg = f"timeout must be a positive finite number of seconds, not {timeout!r}"
+        raise ValueError(msg)
+    return seconds
 
 
 # --- public --------------------------------------------------------------------------------
@@ -353,7 +667,8 @@ def probe(
 
     ``name`` is ``onnxruntime``, ``openvino`` or ``ipex`` (or ``ort``, ``ov``). ``verify``
     runs a one-operation model on each device; ``isolated`` probes in a child process that
-    may take ``timeout`` seconds. Never raises for a runtime's failure: the result says it.
+    may take ``timeout`` seconds (a positive finite number, else ``ValueError``). Never
+    raises for a runtime's failure: the result says it. Probes run one at a time.
     ``accelprobe.refresh()`` clears the cache.
     """
     detected = backends.detection(name)
@@ -361,37 +676,40 @@ def probe(
     if key not in _RUNTIMES:
         msg = f"probe() knows the runtimes {', '.join(_RUNTIMES)}, not {name!r}"
         raise ValueError(msg)
-    cached = _results.get((key, verify, isolated))
-    if cached is not None and cached[0] is detected:
-        return cached[1]
-    found: dict[str, Any]
-    if not detected.available:
-        found = {"ok": False, "version": None, "devices": [], "reason": "not installed: "}
-        found["reason"] += detected.reason
-    elif isolated:
-        found = _probe_child(key, verify, timeout)
-    else:
-        found = _probe_here(key, verify)
-    result = ProbeResult(
-        name=key,
-        ok=found["ok"],
-        version=found["version"],
-        devices=tuple(
-            Device(
-                name=device["name"],
-                words=tuple(device["words"]),
-                description=device["description"],
-                ran=device["ran"],
-                detail=device["detail"],
-            )
-            for device in found["devices"]
-        ),
-        reason=found["reason"],
-        verified=verify,
-        isolated=isolated,
-    )
-    _results[key, verify, isolated] = (detected, result)
-    return result
+    seconds = _timeout_or_error(timeout)
+    cache_key = (key, verify, isolated, seconds if isolated else 0.0)
+    with _lock:
+        cached = _results.get(cache_key)
+        if cached is not None and cached[0] is detected:
+            return cached[1]
+        found: dict[str, Any]
+        if not detected.available:
+            found = {"ok": False, "version": None, "devices": [], "reason": "not installed: "}
+            found["reason"] += detected.reason
+        elif isolated:
+            found = _probe_child(key, verify, seconds)
+        else:
+            found = _probe_here(key, verify)
+        result = ProbeResult(
+            name=key,
+            ok=found["ok"],
+            version=found["version"],
+            devices=tuple(
+                Device(
+                    name=device["name"],
+                    words=tuple(device["words"]),
+                    description=device["description"],
+                    ran=device["ran"],
+                    detail=device["detail"],
+                )
+                for device in found["devices"]
+            ),
+            reason=found["reason"],
+            verified=verify,
+            isolated=isolated,
+        )
+        _results[cache_key] = (detected, result)
+        return result
 
 
 def device_word(device: object) -> str:
@@ -401,5 +719,3 @@ def device_word(device: object) -> str:
         msg = f"unknown device {device!r}; expected one of: {', '.join(DEVICE_WORDS)}"
         raise ValueError(msg)
     return word
-
-

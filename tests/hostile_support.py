@@ -1,0 +1,147 @@
+"""Run accelprobe in a fresh interpreter that cannot hang the suite or eat the machine.
+
+Every child gets a timeout and an address-space cap, so a regression (a FIFO read forever,
+``/dev/zero`` read into memory) fails its test instead of hanging it. The child runs
+tests/_driver.py, which starts coverage where the suite measures it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from typing import TYPE_CHECKING, Any
+
+from tests.fake import DRIVER
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
+
+MEMORY = 2 << 30
+"""The children's address-space cap: far above what detection needs, far below the machine."""
+TIMEOUT = 20.0
+"""Seconds a child may take; each one passes in about a second."""
+
+# Records, in the child, what detection opens and lists (audit events): path -> count.
+AUDIT = """
+import collections, resource, sys, time
+opened = collections.Counter()
+listed = collections.Counter()
+
+def audit(event, args):
+    if event == "open" and isinstance(args[0], str):
+        opened[args[0]] += 1
+    elif event in ("os.listdir", "os.scandir") and isinstance(args[0], str):
+        listed[args[0]] += 1
+
+sys.addaudithook(audit)
+SCALE = 1 if sys.platform == "darwin" else 1024  # ru_maxrss is in KiB on Linux
+
+def peak():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * SCALE
+"""
+
+
+def environment(env: dict[str, str] | None = None) -> dict[str, str]:
+    """This process's environment without accelprobe's or Python's variables, plus ``env``."""
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("ACCELPROBE_", "PYTHON", "FAKE_")) and key != "NO_COLOR"
+    }
+    environment.update(env or {})
+    return environment
+
+
+def _capped(memory: int, *, close_stdout: bool) -> Callable[[], None] | None:
+    """What the child runs before exec: the memory cap, and ``>&-`` when asked."""
+    if sys.platform == "win32":  # pragma: no cover - no resource module, no fork
+        return None
+    import resource
+
+    def cap() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+        if close_stdout:
+            os.close(1)
+
+    return cap
+
+
+def run(
+    config: dict[str, Any],
+    *,
+    cwd: Path,
+    env: dict[str, str] | None = None,
+    timeout: float = TIMEOUT,
+    memory: int = MEMORY,
+    stdout: int | None = subprocess.PIPE,
+    close_stdout: bool = False,
+) -> subprocess.CompletedProcess[str]:
+    """Run the driver with ``config`` (see tests/_driver.py), capped, warnings as errors.
+
+    Not ``-I``: a test may set ``PYTHONIOENCODING``; the driver sets ``sys.path`` itself.
+    ``close_stdout`` starts the child with file descriptor 1 closed, as ``>&-`` does.
+    """
+    return subprocess.run(
+        [sys.executable, "-s", "-W", "error", "-c", DRIVER, json.dumps(config)],
+        cwd=cwd,
+        env=environment(env),
+        stdin=subprocess.DEVNULL,
+        stdout=stdout,
+        stderr=subprocess.PIPE,
+        text=True,
+        errors="replace",
+        timeout=timeout,
+        preexec_fn=_capped(memory, close_stdout=close_stdout),
+        check=False,
+    )
+
+
+def detect(
+    *path: str | Path,
+    cwd: Path,
+    before: str = "",
+    after: str = "",
+    env: dict[str, str] | None = None,
+    timeout: float = TIMEOUT,
+) -> dict[str, Any]:
+    """Import accelprobe in a capped child whose ``sys.path`` starts with ``path``.
+
+    ``before`` runs before ``import accelprobe`` (with AUDIT's counters and ``peak()`` in
+    scope), ``after`` after it; both fill ``result``, which is returned.
+    """
+    config = {
+        "path": [os.fspath(entry) for entry in path],
+        "before": AUDIT + before,
+        "after": INFOS + (after or "result['infos'] = infos()"),
+    }
+    completed = run(config, cwd=cwd, env=env, timeout=timeout)
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    assert "Traceback" not in completed.stderr, completed.stderr[-3000:]
+    found: dict[str, Any] = json.loads(completed.stdout.strip().rsplit("\n", 1)[-1])
+    found["stdout"] = completed.stdout
+    found["stderr"] = completed.stderr
+    return found
+
+
+INFOS = """
+def infos():
+    return {
+        info.name: {
+            "available": info.available,
+            "distribution": info.distribution,
+            "version": info.version,
+            "reason": info.reason,
+        }
+        for info in accelprobe.all_backends()
+    }
+"""
+
+
+def make_fifo(path: Path) -> Path:
+    """A FIFO at ``path``: opening it for reading blocks until a writer comes."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.mkfifo(path)
+    return path
