@@ -141,6 +141,8 @@ _INSTALL_COMMANDS = {
 }
 
 _DISABLE_VARIABLE = "ACCELPROBE_DISABLE"
+# Statuses that installing the accelerator's packages repairs; the others have a remedy.
+_INSTALLABLE = frozenset({"missing", "unowned", "error"})
 _ACCELERATOR_VARIABLE = "ACCELPROBE_ACCELERATOR"
 _DEBUG = 10  # logging.DEBUG and logging.INFO, without importing logging
 _INFO = 20
@@ -1082,21 +1084,19 @@ def _from_importlib_metadata(name: str, dirs: Sequence[str]) -> _Dist | None:
 
 
 def _torch_problem(dist: _Dist) -> str:
-    """Why IPEX ``dist`` cannot be imported, or ``''``: it needs torch of its major.minor."""
+    """Why IPEX ``dist`` cannot be imported, or ``''``: it needs torch of its major.minor.
+
+    IPEX does not declare torch as a dependency, and refuses to import beside any other.
+    """
     wanted = _major_minor(dist.version)
     torch = _installed("torch", _search_dirs())
-    command = f'pip install "torch=={wanted}.*"'
     if torch is None:
-        return (
-            f"{dist.name} {dist.version} is installed but torch is not, so it cannot be "
-            f"imported; it needs torch {wanted}: {command}"
-        )
-    if _major_minor(torch.version) != wanted:
-        return (
-            f"{dist.name} {dist.version} needs torch {wanted} but torch {torch.version} is "
-            f"installed, so it cannot be imported: {command}"
-        )
-    return ""
+        there = "torch is not installed"
+    elif _major_minor(torch.version) != wanted:
+        there = f"torch {torch.version} is installed"
+    else:
+        return ""
+    return f"{dist.name} {dist.version} needs torch {wanted}, but {there}, so it cannot be imported"
 
 
 def _major_minor(version: str) -> str:
@@ -1422,7 +1422,7 @@ def _missing(accelerator: str, *, require_optimum: bool) -> str:
     absent = require_optimum and _available[optimum] and _integration_problem(accelerator)
     if absent:
         reasons.append(f"{integration}: {_integration_problem(accelerator)}")
-    fixes = [found.remedy or "" for found in lacking if found.status == "disabled"]
+    fixes = [found.remedy or "" for found in lacking if found.status not in _INSTALLABLE]
     if absent or len(fixes) < len(lacking):
         fixes.append(f"install with: {command}")
     return f"{accelerator} needs {' and '.join(needed)} ({'; '.join(reasons)}); {'; '.join(fixes)}"
