@@ -1,6 +1,6 @@
 """Per-call cost once detection is cached: a flag lookup and select_accelerator().
 
-Budgets from SPEC.md: a flag lookup under 100 ns; select_accelerator() under 2 us.
+Budgets: a flag lookup under 100 ns; select_accelerator() under 2 us.
 Every backend is installed (a fake site folder) so select_accelerator() picks ``ov``.
 """
 

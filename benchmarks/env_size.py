@@ -3,7 +3,7 @@
 Both environments hold every backend; the rest are unrelated distributions with a package
 each, as in a large site-packages. The cost compared is the wall time of a fresh process
 that runs ``import accelprobe`` (site processing of the folder included, as in real
-life). Budget from SPEC.md (Python 3.10+): 2,000 cost at most 1.5x what 20 do.
+life). Budget (Python 3.10+): 2,000 cost at most 1.5x what 20 do.
 """
 
 from __future__ import annotations

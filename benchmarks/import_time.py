@@ -2,7 +2,7 @@
 
 Two environments: no backend installed, and every backend installed; optimum itself is
 installed in both (see common.optimum). ``optimum`` is its ``import_utils`` helpers, the
-code that libraries copy today. Budgets from SPEC.md:
+code that libraries copy today. Budgets:
 - no backend: accelprobe <= 3 ms over bare, and at least 10x less than optimum's;
 - every backend: <= 2 ms over bare + ``import importlib.metadata``, and less than optimum's.
 """
