@@ -4,13 +4,18 @@ probe: each lists devices and runs (or fails to run) the test model as its confi
 ``FAKE_RUNTIME`` in the environment picks a behaviour: ``hang``, ``exit``, ``garbage``,
 ``bad-json``, ``raise`` (the import fails), ``unprintable`` (it fails with an exception
 whose ``__str__`` raises), ``no-xpu``, ``xpu-off``; the hostile ones:
-``flood`` (stdout without end), ``flood-then-work`` (3 MiB of stdout, then all is well),
-``grandchild`` (starts a process that holds the pipes, then hangs), ``daemon`` (starts it,
-then all is well), ``result`` (prints ``FAKE_RESULT`` as the result line), ``crash-after``
-and ``exit-after`` (die at exit, after the result), ``hang-in-session`` (ONNX Runtime's
-session hangs, with the verify profile folder made), ``noisy`` (prints, warns, and changes
-the warnings filters, the root logger and ``sys.stdout`` at import). ``FAKE_PIDFILE`` is
-where ``grandchild`` and ``daemon`` write the grandchild's pid. Unset, all is well.
+
+- ``flood`` (stdout without end), ``flood-then-work`` (3 MiB of stdout, then all is well);
+- ``grandchild`` (starts a process that holds the pipes, then hangs), ``daemon`` (starts
+  it, then all is well), ``escaped`` (as ``daemon``, the process in a session of its own);
+  ``FAKE_PIDFILE`` is where they write that process's pid;
+- ``result`` (prints ``FAKE_RESULT`` as the result line);
+- ``crash-after`` and ``exit-after`` (die at exit, after the result);
+- ``hang-in-session`` (ONNX Runtime's session hangs, the verify profile's folder made);
+- ``noisy`` (prints, warns, and changes the warnings filters, the root logger and
+  ``sys.stdout`` at import).
+
+Unset, all is well.
 """
 
 from __future__ import annotations
@@ -44,9 +49,12 @@ if MODE == "result":
 if MODE.startswith("flood"):
     for _ in iter(int, 1) if MODE == "flood" else range(48):
         os.write(1, b"x" * 65535 + b"\\n")  # past any capture, as a native library does
-if MODE in ("grandchild", "daemon") and "FAKE_PIDFILE" in os.environ:
+if MODE in ("grandchild", "daemon", "escaped") and "FAKE_PIDFILE" in os.environ:
     import subprocess
-    _held = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
+    _held = subprocess.Popen(
+        [sys.executable, "-c", "import time; time.sleep(600)"],
+        start_new_session=MODE == "escaped",
+    )
     with open(os.environ.pop("FAKE_PIDFILE"), "w") as _stream:
         _stream.write(str(_held.pid))
     if MODE == "grandchild":

@@ -80,10 +80,15 @@ def fifo_dist_info(site: Path) -> None:
 
 
 def _leftover_beside(site: Path, name: str) -> None:
-    """A leftover ``onnxruntime/`` folder, and another distribution whose ``name`` is a FIFO."""
+    """A leftover ``onnxruntime/`` folder, and another distribution whose ``name`` is a FIFO.
+
+    The other has no ``top_level.txt`` beside a FIFO ``RECORD``: nothing rules it out unread.
+    """
     build(site, {"onnxruntime": {"capi": {}}, **dist("other", "1.0", "other")})
-    (site / "other-1.0.dist-info" / name).unlink()
-    make_fifo(site / "other-1.0.dist-info" / name)
+    info = site / "other-1.0.dist-info"
+    (info / "top_level.txt").unlink()
+    (info / "RECORD").unlink()
+    make_fifo(info / name)
 
 
 def fifo_top_level_beside_leftover(site: Path) -> None:
@@ -372,29 +377,35 @@ def _metadata_reads(opened: dict[str, int], root: Path) -> dict[str, int]:
     }
 
 
+THOUSANDS = """
+def detection():
+    accelprobe.refresh()
+    accelprobe.backend_info("ort")
+    accelprobe.all_backends()
+
+_, result["opened"], result["listed"] = counted(detection)  # after sys.path grew
+result["warm"] = min(counted(detection)[0] for _ in range(3))
+result["infos"] = infos()
+"""
+
+
 def test_thousands_of_sys_path_entries(tmp_path: Path) -> None:
-    """5,000 sys.path folders: each listed and each metadata file read at most once."""
+    """5,000 sys.path folders: each listed and each metadata file read at most once.
+
+    And no cost that grows faster than the folders: a detection with every folder already
+    known (the best of three) takes 0.1 s where each is looked at once, 0.4 s in 0.1.0.
+    """
     folders = tmp_path / "folders"
     for i in range(5000):
         (folders / f"f{i}").mkdir(parents=True)
     site = build(tmp_path / "site", installed("onnxruntime", "openvino"))
-    before = COUNT + f"sys.path[1:1] = [{os.fspath(folders)!r} + f'/f{{i}}' for i in range(5000)]\n"
-    after = (
-        "result['refresh'] = counted(accelprobe.refresh)\n"
-        "result['info'] = counted(lambda: accelprobe.backend_info('ort'))\n"
-        "result['all'] = counted(accelprobe.all_backends)\n"
-        "result['detection'] = counted(lambda: (accelprobe.refresh(), accelprobe.all_backends()))\n"
-        "result['infos'] = infos()\n"
-    )
-    result = detect(site, cwd=tmp_path, before=before, after=after, timeout=60)
+    grow = f"sys.path[1:1] = [{os.fspath(folders)!r} + f'/f{{i}}' for i in range(5000)]\n"
+    result = detect(site, cwd=tmp_path, after=COUNT + grow + THOUSANDS, timeout=60)
     assert result["infos"]["onnxruntime"]["available"]
-    for phase in ("refresh", "info", "all"):
-        seconds = result[phase][0]
-        assert seconds < 1.0, (phase, seconds)  # the budget is 50 ms: 20 times that
-    _, opened, listed = result["detection"]
-    assert _metadata_reads(opened, tmp_path) == {}
+    assert _metadata_reads(result["opened"], tmp_path) == {}
     # the import system lists each folder once after refresh(); accelprobe at most once more
-    assert max(listed.values()) <= 2, max(listed.items(), key=lambda item: item[1])
+    assert max(result["listed"].values()) <= 2
+    assert result["warm"] < 0.3  # the budget is 50 ms
 
 
 @pytest.fixture(scope="session")
@@ -673,10 +684,16 @@ def test_isolated_result_after_a_flood(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("mode", "ok"), [("grandchild", False), ("daemon", True)], ids=["hangs", "finishes"]
+    ("mode", "ok"),
+    [("grandchild", False), ("daemon", True), ("escaped", True)],
+    ids=["hangs", "finishes", "escapes-the-group"],
 )
 def test_isolated_grandchild_holding_the_pipe(tmp_path: Path, mode: str, ok: bool) -> None:
-    """The child's whole process group is killed: no grandchild survives, the timeout holds."""
+    """The child's whole process group is killed: no grandchild survives, the timeout holds.
+
+    One that left the group (a session of its own) cannot be killed with it, but it does
+    not keep the probe waiting once the child has exited.
+    """
     pidfile = tmp_path / "grandchild.pid"
     result = probe_isolated(tmp_path, mode, timeout=3, env={"FAKE_PIDFILE": os.fspath(pidfile)})
     found = result["found"]
@@ -685,6 +702,9 @@ def test_isolated_grandchild_holding_the_pipe(tmp_path: Path, mode: str, ok: boo
         assert found["reason"] == "the onnxruntime probe did not finish within 3 s"
     assert result["seconds"] < (4.5 if not ok else 2.5)
     pid = int(pidfile.read_text(encoding="utf-8"))
+    if mode == "escaped":
+        os.kill(pid, signal.SIGKILL)
+        return
     deadline = time.monotonic() + 2
     while not _dead(pid) and time.monotonic() < deadline:  # pragma: no cover - a slow kill
         time.sleep(0.05)

@@ -499,7 +499,8 @@ def _read(process: subprocess.Popen[bytes], deadline: float) -> tuple[bytes, byt
     """Read the child's stdout and stderr, under the cap, until it ends or the deadline.
 
     A grandchild that holds the pipes open does not keep the read going once the child
-    has exited: its group is killed and what is left in the pipes is read.
+    has exited: its group is killed and what is left in the pipes is read, for at most
+    ``_GRACE`` seconds past the deadline (one that left the group may write on).
     """
     if os.name == "nt":  # pragma: no cover - Windows cannot select() on pipes
         return _read_in_threads(process, deadline)
@@ -514,7 +515,7 @@ def _read(process: subprocess.Popen[bytes], deadline: float) -> tuple[bytes, byt
             exited = process.poll() is not None
             if exited:
                 _kill_group(process)
-            elif left <= 0:
+            if left <= (-_GRACE if exited else 0):
                 break
             ready = selector.select(0 if exited else min(left, _POLL))
             if exited and not ready:
