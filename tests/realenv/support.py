@@ -8,7 +8,6 @@ that parallel runs download once; afterwards every install is ``--no-index`` (no
 
 from __future__ import annotations
 
-import fcntl
 import glob
 import hashlib
 import json
@@ -99,6 +98,11 @@ def interpreter() -> str | None:
     return found or (pyenv[-1] if pyenv else None)
 
 
+def source() -> Path:
+    """The accelprobe source tree to judge: this checkout, or $ACCELPROBE_REALENV_SOURCE."""
+    return Path(os.environ.get("ACCELPROBE_REALENV_SOURCE") or ROOT)
+
+
 def clean_environment(**extra: str) -> dict[str, str]:
     environment = {k: v for k, v in os.environ.items() if not k.startswith(FOREIGN)}
     environment.update(extra)
@@ -127,6 +131,8 @@ def wheelhouse(python: str) -> Path:
     marker = folder / f".complete-{key}"
     if marker.exists():
         return folder
+    import fcntl  # POSIX only, like this layer; imported here so that collection works anywhere
+
     with (folder / ".lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not marker.exists():
@@ -179,10 +185,11 @@ class Lab:
         install = [base_python, "-m", "pip", "install", "--quiet", "--no-index", "--no-deps"]
         install += ["--find-links", str(self.wheels)]
         run([*install, "--target", str(self.tools), *BUILD], env=environment, cwd=root)
-        # accelprobe from this checkout, built with hatchling from the tools folder (offline)
+        # accelprobe from this checkout (or another tree, to judge the judge against an old
+        # release), built with hatchling from the tools folder, offline
         dist = root / "dist"
         build = [base_python, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-index"]
-        build += ["--no-build-isolation", "--wheel-dir", str(dist), str(ROOT)]
+        build += ["--no-build-isolation", "--wheel-dir", str(dist), str(source())]
         run(build, env={**environment, "PYTHONPATH": str(self.tools)}, cwd=root)
         (wheel,) = dist.glob("accelprobe-*.whl")
         run([*install, str(wheel), "packaging", "numpy"], env=environment, cwd=root)
