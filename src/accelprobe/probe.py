@@ -81,7 +81,7 @@ _MARK = "accelprobe-probe-result:"
 _CAP = 1 << 20  # bytes of an isolated child's stdout, and of its stderr, that are kept
 _SAID_CAP = 1 << 16  # characters a runtime may print or warn during an in-process probe
 _POLL = 0.05  # seconds between checks that an isolated child is still running
-_GRACE = 1.0  # seconds to wait for a killed child to be reaped
+_GRACE = 1.0  # seconds past the deadline to read what an exited child left, or to reap one
 # (key, verify, isolated, timeout) -> (the detection it was made under, the result);
 # refresh() replaces detections, so a result made before it is never returned after it.
 _results: dict[tuple[str, bool, bool, float], tuple[backends.Detection, ProbeResult]] = {}
