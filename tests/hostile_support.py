@@ -7,8 +7,10 @@ tests/_driver.py, which starts coverage where the suite measures it.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import subprocess
 import sys
 from typing import TYPE_CHECKING, Any
@@ -84,8 +86,9 @@ def run(
     Not ``-I``: a test may set ``PYTHONIOENCODING``; the driver sets ``sys.path`` itself.
     ``close_stdout`` starts the child with file descriptor 1 closed, as ``>&-`` does.
     """
-    return subprocess.run(
-        [sys.executable, "-s", "-W", "error", "-c", DRIVER, json.dumps(config)],
+    command = [sys.executable, "-s", "-W", "error", "-c", DRIVER, json.dumps(config)]
+    with subprocess.Popen(
+        command,
         cwd=cwd,
         env=environment(env),
         stdin=subprocess.DEVNULL,
@@ -93,10 +96,21 @@ def run(
         stderr=subprocess.PIPE,
         text=True,
         errors="replace",
-        timeout=timeout,
-        preexec_fn=_capped(memory, close_stdout=close_stdout),
-        check=False,
-    )
+        preexec_fn=_capped(memory, close_stdout=close_stdout),  # noqa: PLW1509 - rlimit, close
+        start_new_session=True,  # so that whatever it started dies with it
+    ) as process:
+        try:
+            out, err = process.communicate(timeout=timeout)
+        finally:
+            _kill_group(process.pid)  # a timeout, or a forked child left hanging
+    return subprocess.CompletedProcess(command, process.returncode, out, err)
+
+
+def _kill_group(pid: int) -> None:
+    if sys.platform == "win32":  # pragma: no cover - no process groups
+        return
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGKILL)
 
 
 def detect(

@@ -327,13 +327,15 @@ for _ in range(30):
         probe.probe("onnxruntime")
         os._exit(0)
     deadline = time.monotonic() + 5
-    while os.waitpid(pid, os.WNOHANG) == (0, 0):
-        if time.monotonic() > deadline:
-            os.kill(pid, 9)
-            os.waitpid(pid, 0)
-            hung += 1
+    while time.monotonic() < deadline:
+        if os.waitpid(pid, os.WNOHANG) != (0, 0):
             break
         time.sleep(0.01)
+    else:  # hung: one is enough to fail
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
+        hung += 1
+        break
 stop = True
 thread.join()
 result["hung"] = hung
