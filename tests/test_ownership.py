@@ -13,7 +13,18 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.fake import TRAP, Tree, build, detect, dist, installed, merge, metadata, package
+from tests.fake import (
+    BACKEND_DISTS,
+    TRAP,
+    Tree,
+    build,
+    detect,
+    dist,
+    installed,
+    merge,
+    metadata,
+    package,
+)
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -255,8 +266,8 @@ def test_an_unlisted_distribution_in_a_zip(tmp_path: Path) -> None:
     archive = tmp_path / "bundle.zip"
     with zipfile.ZipFile(archive, "w") as bundle:
         bundle.writestr("onnxruntime/__init__.py", "")
-        bundle.writestr("other-1.0.dist-info/METADATA", metadata("other", "1.0"))
-        bundle.writestr("other-1.0.dist-info/RECORD", "other/__init__.py,,\n")
+        bundle.writestr("aaa-1.0.dist-info/METADATA", metadata("aaa", "1.0"))
+        bundle.writestr("aaa-1.0.dist-info/RECORD", "aaa/__init__.py,,\n")
         bundle.writestr("my_ort-2.0.dist-info/METADATA", metadata("my-ort", "2.0"))
         bundle.writestr("my_ort-2.0.dist-info/RECORD", "onnxruntime/__init__.py,,\n")
     found = info(detect(archive, cwd=tmp_path), "onnxruntime")
@@ -511,13 +522,30 @@ def test_editable_finders_that_map_nothing(tmp_path: Path, finder: str) -> None:
     assert found["reason"].startswith("onnxruntime at ")
 
 
-def test_a_pth_owned_by_a_distribution_without_a_version(tmp_path: Path) -> None:
+EDITABLE = json.dumps({"url": "file:///x", "dir_info": {"editable": True}})
+
+
+@pytest.mark.parametrize(
+    ("meta", "direct_url"),
+    [
+        ("Name: my-ort\n", EDITABLE),
+        (metadata("my-ort", "0.1"), "{not json"),
+        (metadata("my-ort", "0.1"), "[]"),
+        (metadata("my-ort", "0.1"), json.dumps({"dir_info": {}})),
+    ],
+    ids=["no-version", "bad-json", "not-an-object", "not-editable"],
+)
+def test_a_pth_that_does_not_make_an_owner(tmp_path: Path, meta: str, direct_url: str) -> None:
     code = build(tmp_path / "code", package("onnxruntime"))
     site = build(
         tmp_path / "site",
         {
             "_my_ort.pth": f"{code}\n",
-            "my_ort-0.1.dist-info": {"METADATA": "Name: my-ort\n", "RECORD": "_my_ort.pth,,\n"},
+            "my_ort-0.1.dist-info": {
+                "METADATA": meta,
+                "RECORD": "_my_ort.pth,,\n",
+                "direct_url.json": direct_url,
+            },
             "other-0.1.dist-info": {"METADATA": metadata("other", "0.1"), "RECORD": ""},
         },
     )
@@ -629,3 +657,131 @@ def test_metadata_over_the_size_cap(tmp_path: Path, content: str, version: str |
     assert found["version"] == version
     if version is None:
         assert "its metadata headers are larger than 1 MiB" in found["reason"]
+
+
+# --- what a hostile review found ------------------------------------------------------------
+
+
+def test_a_stray_file_in_an_editable_project_shadows_the_install(tmp_path: Path) -> None:
+    """A flat-layout editable install puts its project folder on sys.path; an onnxruntime.py
+    someone left there hides the real install, and the project does not own it."""
+    project = build(tmp_path / "project", {"myapp": {"__init__.py": ""}, "onnxruntime.py": ""})
+    direct_url = json.dumps({"url": project.as_uri(), "dir_info": {"editable": True}})
+    site = build(
+        tmp_path / "site",
+        {
+            **installed("onnxruntime"),
+            "_myapp.pth": f"{project}\n",
+            "foo.pth": ".\n",
+            "myapp-0.1.dist-info": {
+                "METADATA": metadata("myapp", "0.1"),
+                "RECORD": "_myapp.pth,,\n",
+                "direct_url.json": direct_url,
+            },
+            "foo-1.0.dist-info": {"METADATA": metadata("foo", "1.0"), "RECORD": "foo.pth,,\n"},
+        },
+    )
+    before = f"import site\nsite.addsitedir({str(site)!r})\n"
+    found = info(detect(project, site, cwd=tmp_path, before=before), "onnxruntime")
+    assert not found["available"]
+    assert found["reason"].startswith(f"a file {project / 'onnxruntime.py'} shadows onnxruntime")
+
+
+def test_a_pth_without_an_editable_install_owns_nothing(tmp_path: Path) -> None:
+    code = build(tmp_path / "code", package("openvino"))
+    site = build(
+        tmp_path / "site",
+        {
+            "foo.pth": f"{code}\n",
+            "foo-1.0.dist-info": {"METADATA": metadata("foo", "1.0"), "RECORD": "foo.pth,,\n"},
+        },
+    )
+    found = info(detect(code, site, cwd=tmp_path), "openvino")
+    assert not found["available"]
+    assert "does not come from an installed distribution" in found["reason"]
+
+
+@pytest.mark.parametrize(
+    ("key", "loaded", "installed_as", "version"),
+    [
+        ("openvino", "2026.4.1-22982-e213a147257-releases/2026/4", "2026.4.1", "2026.4.1"),
+        ("ipex", "2.8.0+cpu", "2.8.0", "2.8.0"),
+        ("onnxruntime", "1.31.1+cu12", "1.32.0", "1.31.1+cu12"),
+        ("onnxruntime", 131, "1.32.0", "1.32.0"),
+    ],
+)
+def test_loaded_versions_as_runtimes_spell_them(
+    tmp_path: Path, key: str, loaded: object, installed_as: str, version: str
+) -> None:
+    _, module = BACKEND_DISTS[key]
+    site = build(tmp_path / "site", installed(key, version=installed_as))
+    before = (
+        "import types, importlib.util\n"
+        f"spec = importlib.util.spec_from_file_location({module!r}, "
+        f"{str(site / module / '__init__.py')!r})\n"
+        f"module = types.ModuleType({module!r})\n"
+        f"module.__spec__, module.__version__ = spec, {loaded!r}\n"
+        f"sys.modules[{module!r}] = module\n"
+    )
+    after = (
+        f"result['v'] = [accelprobe.detection({key!r}).version, "
+        f"accelprobe.detection({key!r}).reason]"
+    )
+    found, reason = detect(site, cwd=tmp_path, before=before, after=after)["v"]
+    assert found == version
+    assert ("restart" in reason) is (version != installed_as)
+
+
+def test_file_contents_are_not_kept_after_detection(tmp_path: Path) -> None:
+    site = build(tmp_path / "site", installed("onnxruntime", "openvino"))
+    after = "result['kept'] = len(accelprobe.backends._reads)"
+    assert detect(site, cwd=tmp_path, after=after)["kept"] == 0
+
+
+def test_a_namespace_parent_imported_then_sys_path_grows(tmp_path: Path) -> None:
+    first = build(tmp_path / "first", installed("optimum-intel"))
+    later = build(tmp_path / "later", installed("optimum-onnx"))
+    after = (
+        "import optimum\n"
+        f"sys.path.append({str(later)!r})\n"
+        "accelprobe.refresh()\n"
+        "result['ok'] = accelprobe.is_optimum_onnx_available()"
+    )
+    assert detect(first, cwd=tmp_path, after=after)["ok"] is True
+
+
+def test_the_size_cap_never_cuts_a_version_short(tmp_path: Path) -> None:
+    head = "Metadata-Version: 2.1\nName: openvino\nSummary: "
+    summary = "x" * ((1 << 20) - len(head) - 6)
+    site = build(tmp_path / "site", dist("openvino", "1", "openvino"))
+    metadata_file = next(site.glob("openvino-*.dist-info")) / "METADATA"
+    metadata_file.write_text(f"{head}{summary}\nVersion: 1.23.4\n", encoding="utf-8")
+    found = info(detect(site, cwd=tmp_path), "openvino")
+    assert found["version"] is None
+
+
+def test_records_with_other_algorithms_and_odd_sizes(tmp_path: Path) -> None:
+    gpu = ort_files("onnxruntime-gpu", "1.31.1")
+    cpu = ort_files("onnxruntime", "1.32.0")
+    tree = merge(
+        wheel("onnxruntime", "1.32.0", cpu, on_disk=False), wheel("onnxruntime-gpu", "1.31.1", gpu)
+    )
+    record = "".join(
+        f"{path},sha512="
+        + base64.urlsafe_b64encode(hashlib.sha512(text.encode()).digest()).rstrip(b"=").decode()
+        + ",\u00b2\n"
+        for path, text in gpu.items()
+    )
+    tree = merge(tree, {"onnxruntime_gpu-1.31.1.dist-info": {"RECORD": record}})
+    site = build(tmp_path / "site", tree)
+    for seed in ("1", "2", "3"):
+        found = info(detect(site, cwd=tmp_path, env={"PYTHONHASHSEED": seed}), "onnxruntime")
+        assert (found["distribution"], found["conflicts"]) == ("onnxruntime-gpu", ["onnxruntime"])
+
+
+def test_hidden_ignores_the_same_folder_reached_through_a_link(tmp_path: Path) -> None:
+    site = build(tmp_path / "site", installed("onnxruntime"))
+    link = tmp_path / "link"
+    link.symlink_to(site, target_is_directory=True)
+    after = "result['hidden'] = accelprobe.detection('ort').hidden"
+    assert detect(site, link, cwd=tmp_path, after=after)["hidden"] == []

@@ -19,9 +19,13 @@ if TYPE_CHECKING:  # pragma: no cover - seen by type checkers only
     import zipfile
     from collections.abc import Iterable, Sequence
     from logging import Logger
-    from typing import Literal
+    from typing import Literal, Protocol
 
     from accelprobe._info import BackendInfo
+
+    class _Digest(Protocol):
+        def update(self, data: bytes, /) -> None: ...
+        def digest(self) -> bytes: ...
 
     Accelerator = Literal["ov", "ort", "ipex"]
 
@@ -154,6 +158,7 @@ _RECORD_LIMIT = 16 << 20
 _PTH_LIMIT = 1 << 16
 _O_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
 _O_BINARY = getattr(os, "O_BINARY", 0)
+_SHA256_MODULE = "_sha2" if sys.version_info >= (3, 12) else "_sha256"
 _REINDENTS = sys.version_info >= (3, 10)  # importlib.metadata re-indents folded headers
 
 # Detection results, replaced as a whole by _detect_all().
@@ -284,12 +289,14 @@ class Detection:
         if self._dist is None:
             return ()
         with _lock:
-            return tuple(
+            found = tuple(
                 f"{dist.name} {dist.version} in {folder}"
                 for folder in _search_dirs()
-                if folder != self._dist.site
+                if not _same_path(folder, self._dist.site)
                 for dist in _in_folder(self.key, folder)
             )
+            _reads.clear()
+        return found
 
     @property
     def remedy(self) -> str | None:
@@ -382,18 +389,19 @@ def _read_text(path: str, limit: int = _READ_LIMIT) -> str | None:
 
 
 def _plain_path(locations: object) -> list[str] | None:
-    """A package's search locations as a plain list, without recomputing a namespace path.
+    """A package's search locations as a plain list (None for a module).
 
-    A nested namespace package's ``_NamespacePath`` recomputes itself from its parent in
-    ``sys.modules``, which raises ``KeyError`` when the parent was never imported.
+    A namespace package's ``_NamespacePath`` recomputes itself from its parent's path, so
+    that it follows ``sys.path``; nested in a parent that was never imported, that raises
+    ``KeyError``, and the path as last computed is used instead.
     """
     if locations is None:
         return None
-    raw = getattr(locations, "_path", locations)
     try:
-        return [entry for entry in raw if isinstance(entry, str)]  # type: ignore[attr-defined]
-    except Exception:  # noqa: BLE001 - a finder's junk: no usable locations
-        return []
+        return [entry for entry in locations if isinstance(entry, str)]  # type: ignore[attr-defined]
+    except Exception:  # noqa: BLE001 - a parent never imported, or a finder's junk
+        raw = getattr(locations, "_path", None)
+        return [entry for entry in raw if isinstance(entry, str)] if isinstance(raw, list) else []
 
 
 def _find_spec(fullname: str) -> tuple[object | None, str | None]:
@@ -641,12 +649,12 @@ def _reindent(value: str) -> str:
 
 def _decode_metadata(data: bytes) -> str | None:
     """Metadata bytes as ``importlib.metadata`` reads them: UTF-8 with universal newlines."""
+    if len(data) >= _READ_LIMIT:  # cut by the size cap: drop the line it cut through
+        data = data[: max(data.rfind(b"\n"), data.rfind(b"\r")) + 1]
     try:
         text = data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        if len(data) < _READ_LIMIT or error.start < len(data) - 3:
-            return None
-        text = data[: error.start].decode("utf-8")  # a character cut by the size cap
+    except UnicodeDecodeError:
+        return None
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
@@ -729,7 +737,7 @@ def _record(dist: _Dist, module: str) -> dict[str, tuple[str, int]] | None:
         path, _, digest = path.rpartition(",")
         path = path[1:-1].replace('""', '"') if path.startswith('"') else path
         if path.startswith(prefix):
-            files[path] = (digest, int(rest) if rest.isdigit() else 0)
+            files[path] = (digest, int(rest) if rest.isascii() and rest.isdigit() else 0)
     return files
 
 
@@ -773,6 +781,7 @@ def installed_version(distribution: str) -> str | None:
     """
     with _lock:
         dist = _installed(distribution, _search_dirs())
+        _reads.clear()
     return dist.version if dist else None
 
 
@@ -851,10 +860,9 @@ def _hash(path: str, algorithm: str) -> str | None:
     ``binascii`` rather than ``base64``, whose import (it brings ``re``) costs milliseconds.
     """
     import binascii
-    import hashlib
 
     try:
-        digest = hashlib.new(algorithm)
+        digest = _hasher(algorithm)
         if not _S_ISREG(os.stat(path).st_mode):
             return None
         with open(path, "rb") as stream:
@@ -864,6 +872,21 @@ def _hash(path: str, algorithm: str) -> str | None:
         return None
     encoded = binascii.b2a_base64(digest.digest(), newline=False).decode("ascii")
     return encoded.rstrip("=").replace("+", "-").replace("/", "_")
+
+
+def _hasher(algorithm: str) -> _Digest:
+    """A new hash object; sha256, as wheels record, from CPython's built-in module.
+
+    ``hashlib`` costs 2 ms to import (it loads OpenSSL); it serves the other algorithms.
+    """
+    if algorithm == "sha256":
+        try:
+            return __import__(_SHA256_MODULE).sha256()  # type: ignore[no-any-return]
+        except ImportError:  # pragma: no cover - a Python built without it
+            pass
+    import hashlib
+
+    return hashlib.new(algorithm)
 
 
 def _by_files_on_disk(dists: list[_Dist], module: str) -> tuple[_Dist, tuple[str, ...]]:
@@ -885,21 +908,15 @@ def _by_files_on_disk(dists: list[_Dist], module: str) -> tuple[_Dist, tuple[str
                 telling[path] = max(telling.get(path, 0), size)
     alive = shipping
     for path in sorted(telling, key=lambda path: (telling[path], path)):
-        digests = {records[id(dist)].get(path, ("", 0))[0] for dist in alive}
-        digests.discard("")
-        if len(digests) < 2:  # noqa: PLR2004 - every one that lists it agrees
+        listed = {id(dist): records[id(dist)].get(path, ("", 0))[0] for dist in alive}
+        recorded = set(listed.values()) - {""}
+        if len(recorded) < 2:  # noqa: PLR2004 - every one that lists it agrees
             continue
-        algorithm = next(iter(digests)).partition("=")[0]
-        actual = _hash(os.path.join(shipping[0].site, *path.split("/")), algorithm)
-        if actual is None:
-            continue
-        matching = [
-            dist
-            for dist in alive
-            if records[id(dist)].get(path, ("", 0))[0] in {f"{algorithm}={actual}", ""}
-        ]
-        if matching:
-            alive = matching
+        on_disk = os.path.join(shipping[0].site, *path.split("/"))
+        algorithms = {digest.partition("=")[0] for digest in recorded}
+        actual = {f"{name}={_hash(on_disk, name)}" for name in sorted(algorithms)}
+        if recorded & actual:  # else the file was changed since: it tells nothing
+            alive = [dist for dist in alive if listed[id(dist)] in actual | {""}]
         if len(alive) == 1:
             break
     owner = alive[0]
@@ -951,24 +968,40 @@ def _finder_mapping(text: str, top: str) -> list[str]:
 
 
 def _owner_of_file(folder: str, name: str) -> _Dist | None:
-    """The distribution in ``folder`` whose ``RECORD`` lists the file ``name``.
+    """The editable install in ``folder`` whose ``RECORD`` lists the file ``name``.
 
-    The name usually tells which (``__editable__.my_ort-1.0.pth``, ``_my_ort.pth``,
-    ``__editable___my_ort_1_0_finder.py``): those guesses are tried before every ``RECORD``.
+    The file's name tells which (``__editable__.my_ort-1.0.pth``, ``_my_ort.pth``,
+    ``__editable___my_ort_1_0_finder.py``), and its ``direct_url.json`` must say editable:
+    a ``.pth`` file alone maps a folder, not the packages someone put there.
     """
     stem = name.removeprefix("__editable__").strip("._").partition("-")[0]
     stem = stem.removesuffix("_finder.py").removesuffix(".pth")
-    words = stem.split("_")
-    guesses = ["_".join(words[:count]).lower() for count in range(len(words), 0, -1)]
-    entries = _metadata_entries(folder)
-    ranked = sorted(entries, key=lambda entry: _project(entry) not in guesses)
-    for entry in ranked:
-        text = _read_text(os.path.join(folder, entry, "RECORD"), _RECORD_LIMIT)
-        if text is not None and f"\n{name}," in f"\n{text}":
-            version, _ = _read_metadata(os.path.join(folder, entry))
+    words = stem.lower().split("_")
+    for count in range(len(words), 0, -1):
+        for entry in _metadata_entries(folder, "_".join(words[:count])):
+            info = os.path.join(folder, entry)
+            record = _read_text(os.path.join(info, "RECORD"), _RECORD_LIMIT)
+            if record is None or f"\n{name}," not in f"\n{record}" or not _editable(info):
+                continue
+            version, _ = _read_metadata(info)
             if version is not None:
                 return _Dist(_project(entry).replace("_", "-"), version, folder, entry)
     return None
+
+
+def _editable(info: str) -> bool:
+    """Whether the metadata folder ``info`` says it is an editable install (PEP 660)."""
+    text = _read_text(os.path.join(info, "direct_url.json"), _PTH_LIMIT)
+    if text is None:
+        return False
+    import json
+
+    try:
+        found = json.loads(text)
+    except ValueError:
+        return False
+    dir_info = found.get("dir_info") if isinstance(found, dict) else None
+    return isinstance(dir_info, dict) and dir_info.get("editable") is True
 
 
 def _copy_of(dist: _Dist, parts: list[str]) -> str | None:
@@ -1032,16 +1065,20 @@ def _owner_beside(key: str, site: str, problems: list[str]) -> _Dist | None:
 def _owner_elsewhere(
     key: str, location: str, parts: list[str], problems: list[str]
 ) -> tuple[_Dist | None, str]:
-    """The owner of a module with no distribution beside it: editable, or shadowing one."""
+    """The owner of a module with no distribution beside it, or what it shadows.
+
+    An accepted distribution with its own copy elsewhere is shadowed by the module found;
+    otherwise an editable install that maps the module owns it.
+    """
     module = _BACKENDS[key][0]
     dirs = _search_dirs()
-    for folder in dirs:
-        editable = _pth_owner(folder, location, parts)
-        if editable is not None:
-            return editable, ""
     names = _accepted_names(key)
     candidates = [dist for folder in dirs for dist in _in_folder(key, folder, problems)]
     if not candidates:
+        for folder in dirs:
+            editable = _pth_owner(folder, location, parts)
+            if editable is not None:
+                return editable, ""
         candidates = [
             dist for dist in (_from_importlib_metadata(name, dirs) for name in names) if dist
         ]
@@ -1052,15 +1089,18 @@ def _owner_elsewhere(
             f"{module} at {location} does not come from an installed distribution "
             f"({_describe_names(names)} is not installed)"
         )
-    for dist in candidates:
-        copy = _copy_of(dist, parts)
+    copies = [(dist, _copy_of(dist, parts)) for dist in candidates]
+    for dist, copy in copies:
         if copy is not None and _same_path(copy, location):
             return dist, ""
-    dist = candidates[0]
-    if _copy_of(dist, parts) is None:
-        return dist, ""  # an editable install: no copy beside the metadata
+    shadowed = next((dist for dist, copy in copies if copy is not None), None)
+    if shadowed is None:
+        return candidates[0], ""  # an editable install: no copy beside the metadata
     kind = "folder" if os.path.isdir(location) else "file"
-    return dist, f"a {kind} {location} shadows {dist.name} {dist.version} installed in {dist.site}"
+    return shadowed, (
+        f"a {kind} {location} shadows {shadowed.name} {shadowed.version} installed in "
+        f"{shadowed.site}"
+    )
 
 
 def _from_importlib_metadata(name: str, dirs: Sequence[str]) -> _Dist | None:
@@ -1109,10 +1149,19 @@ def _major_minor(version: str) -> str:
 
 
 def _loaded_version(module: str) -> str | None:
-    """The ``__version__`` of ``module`` where this process has imported it already."""
+    """The ``__version__`` of ``module`` where this process has imported it already.
+
+    Only its PEP 440 part: OpenVINO's ``2026.4.1-22982-e213a147257-releases/2026/4`` is
+    ``2026.4.1``.
+    """
     loaded = sys.modules.get(module)
     version = getattr(loaded, "__version__", None) if loaded is not None else None
-    return version if isinstance(version, str) and version else None
+    return version.partition("-")[0] if isinstance(version, str) and version.strip() else None
+
+
+def _same_release(loaded: str, installed: str) -> bool:
+    """Whether two versions differ at most by a local part (IPEX: ``2.8.0+cpu``, ``2.8.0``)."""
+    return loaded.partition("+")[0] == installed.partition("+")[0]
 
 
 # --- detection -----------------------------------------------------------------------------
@@ -1162,7 +1211,7 @@ def _detect_module(key: str, module: str) -> Detection:
             return Detection(key, "unusable", problem, location=location, dist=dist)
     reason = f"{dist.name} {dist.version} is installed"
     loaded = _loaded_version(module)
-    if loaded is not None and loaded != dist.version:
+    if loaded is not None and not _same_release(loaded, dist.version):
         reason = (
             f"{dist.name} {loaded} is loaded in this process, but {dist.version} is "
             f"installed: a restart uses {dist.version}"
@@ -1214,6 +1263,7 @@ def _detect_all() -> None:
     }
     available = {key: found.available for key, found in detections.items()}
     _detections, _available, _infos, _readiness = detections, available, {}, {}
+    _reads.clear()  # files are read once per detection; their contents are not kept
     _openvino_available = available["openvino"]
     _onnxruntime_available = available["onnxruntime"]
     _ipex_available = available["ipex"]
@@ -1394,7 +1444,8 @@ def _integration_problem(accelerator: str) -> str:
     The module (``optimum.intel.openvino``, ``optimum.intel.ipex``,
     ``optimum.onnxruntime``) is located, never imported.
     """
-    problem = _readiness.get(accelerator)
+    readiness = _readiness  # refresh() replaces it: write where it was read
+    problem = readiness.get(accelerator)
     if problem is None:
         optimum, integration, _, _ = _ACCELERATOR_NEEDS[accelerator]
         try:
@@ -1406,7 +1457,7 @@ def _integration_problem(accelerator: str) -> str:
         if problem:
             found = _detections[optimum]
             problem = f"{found.distribution} {found.version} has no {integration} ({problem})"
-        _readiness[accelerator] = problem = problem or ""
+        readiness[accelerator] = problem = problem or ""
     return problem
 
 
