@@ -6,12 +6,15 @@ import json
 import os
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 from typing import Any, Union
 
 Tree = dict[str, Union[str, bytes, "Tree"]]
 
 DRIVER = Path(__file__).with_name("_driver.py").read_text(encoding="utf-8")
+# Children of a free-threaded interpreter run without the GIL too (-I drops PYTHON_GIL).
+GIL = ["-X", "gil=0"] if sysconfig.get_config_var("Py_GIL_DISABLED") else []
 # A backend's __init__.py: importing it during detection would fail the test loudly.
 TRAP = "raise RuntimeError('accelprobe imported a backend while detecting it')\n"
 
@@ -129,7 +132,7 @@ def _run_driver(
 ) -> subprocess.CompletedProcess[str]:
     """Run tests/_driver.py with ``config`` in a fresh interpreter, warnings as errors."""
     return subprocess.run(
-        [sys.executable, "-I", "-W", "error", "-c", DRIVER, json.dumps(config)],
+        [sys.executable, "-I", *GIL, "-W", "error", "-c", DRIVER, json.dumps(config)],
         cwd=cwd,
         env=_environment(env),
         capture_output=True,

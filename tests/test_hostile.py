@@ -406,7 +406,7 @@ def test_thousands_of_sys_path_entries(tmp_path: Path) -> None:
     assert result["infos"]["onnxruntime"]["available"]
     assert _metadata_reads(result["opened"], tmp_path) == {}
     # the import system lists each folder once after refresh(); accelprobe at most once more
-    assert max(result["listed"].values()) <= 2
+    assert max(result["listed"].values(), default=0) <= 2  # PyPy audits no listdir
     assert result["warm"] < 0.3  # the budget is 50 ms
 
 

@@ -620,23 +620,31 @@ def _parse_version(text: str) -> str | None:
     it, and the headers end at a blank line or at the first line that is not a header.
     """
     name = ""
-    value: list[str] = []
+    lines: list[str] = []
     for line in [*_header_lines(text), ":"]:  # the nameless last line ends the last header
         if line[0] in " \t":
             if name:
-                value.append(line)
+                lines.append(line)
             continue
         if name.lower() == "version":
-            return _unfold("\n".join(value).rstrip("\n"))
-        name, value = "", []
+            return _value(lines)
+        name, lines = "", []
         if not line.startswith(("From ", ":")):  # envelope lines, nameless headers: skipped
-            name, _, first = line.partition(":")
-            value = [first.lstrip(" \t")]
+            name, lines = line.partition(":")[0], [line]
     return None
 
 
-def _unfold(value: str) -> str:
-    """A header value as ``importlib.metadata`` gives it: 3.10+ re-indents folded values."""
+def _value(lines: list[str]) -> str:
+    """A header's value from its lines, as ``email`` and then ``importlib.metadata`` give it.
+
+    A folded value (rare) is left to this interpreter's own ``email``: how it joins the
+    lines changed in patch releases of 3.12 and 3.13.
+    """
+    if len(lines) == 1:
+        return lines[0].partition(":")[2].lstrip(" \t")
+    from email.policy import compat32
+
+    _, value = compat32.header_source_parse([f"{line}\n" for line in lines])
     return _reindent(value) if "\n" in value and _REINDENTS else value
 
 
@@ -1612,6 +1620,24 @@ def _after_fork_in_child() -> None:  # pragma: no cover - coverage does not foll
     _lock = _thread.RLock()
 
 
+def _before_fork() -> None:  # pragma: no cover - only os.fork() calls it
+    """Fork only between detections.
+
+    A thread inside ``refresh()`` may hold the import system's own locks, which a forked
+    child could never take again.
+    """
+    _lock.acquire()
+
+
+def _after_fork_in_parent() -> None:  # pragma: no cover - only os.fork() calls it
+    """Let detection go on once the child exists."""
+    _lock.release()
+
+
 if hasattr(os, "register_at_fork"):  # pragma: no branch - every POSIX Python has it
-    os.register_at_fork(after_in_child=_after_fork_in_child)
+    os.register_at_fork(
+        before=_before_fork,
+        after_in_parent=_after_fork_in_parent,
+        after_in_child=_after_fork_in_child,
+    )
 _detect_all()
