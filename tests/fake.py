@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import os
 import subprocess
@@ -12,6 +13,8 @@ from typing import Any, Union
 
 Tree = dict[str, Union[str, bytes, "Tree"]]
 
+# The version under test, as pip recorded it (the tests compare accelprobe's own reading).
+VERSION = importlib.metadata.version("accelprobe")
 DRIVER = Path(__file__).with_name("_driver.py").read_text(encoding="utf-8")
 # Children of a free-threaded interpreter run without the GIL too (-I drops PYTHON_GIL).
 GIL = ["-X", "gil=0"] if sysconfig.get_config_var("Py_GIL_DISABLED") else []

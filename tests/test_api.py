@@ -13,7 +13,7 @@ import pytest
 
 import accelprobe
 from accelprobe import backends
-from tests.fake import build, dist, installed
+from tests.fake import VERSION, build, dist, installed
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -60,7 +60,7 @@ def test_public_names() -> None:
         "onnxruntime-rocm",
     )
     assert accelprobe.OPENVINO_DISTRIBUTIONS == ("openvino", "openvino-nightly")
-    assert accelprobe.__version__ == "0.1.0"
+    assert accelprobe.__version__ == VERSION
 
 
 @pytest.mark.parametrize("module", [accelprobe, backends])
@@ -352,7 +352,7 @@ def test_version_is_read_without_importlib_metadata(tmp_path: Path) -> None:
         "result['loaded after'] = 'importlib.metadata' in sys.modules\n"
     )
     result = detect(cwd=tmp_path, before=before, after=after)
-    assert result["version"] == "0.1.0"
+    assert result["version"] == VERSION
     assert result["loaded after"] is result["loaded before"]
 
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from accelprobe import report
-from tests.fake import DRIVER, build, cli, detect, dist, installed
+from tests.fake import DRIVER, VERSION, build, cli, detect, dist, installed
 from tests.runtimes import runtimes
 
 if TYPE_CHECKING:
@@ -457,8 +457,8 @@ def test_warning_hidden_and_loaded_end_to_end(tmp_path: Path) -> None:
         (["--require", ","], KEYS, 2, "", "name at least one backend"),
         (["--markdown", "--select"], KEYS, 2, "", "--markdown: not allowed with argument"),
         (["--bogus"], KEYS, 2, "", "unrecognized arguments: --bogus"),
-        (["--version"], [], 0, "accelprobe 0.1.0\n", ""),
-        (["-V"], [], 0, "accelprobe 0.1.0\n", ""),
+        (["--version"], [], 0, f"accelprobe {VERSION}\n", ""),
+        (["-V"], [], 0, f"accelprobe {VERSION}\n", ""),
     ],
 )
 def test_options_and_exit_status(
