@@ -390,6 +390,8 @@ def test_modules_already_imported_are_used(tmp_path: Path) -> None:
     ("info_files", "problem"),
     [
         ({"METADATA": ""}, "its METADATA is empty"),
+        ({"METADATA": "", "PKG-INFO": ""}, "its METADATA is empty"),
+        ({"METADATA": " Version: 9\nName: x\n"}, "has no Version"),
         ({}, "it has no METADATA file"),
         ({"METADATA": "Metadata-Version: 2.1\nName: onnxruntime\n"}, "has no Version"),
         ({"METADATA": "Name: onnxruntime\nVersion:   \n"}, "has an empty Version"),
@@ -400,6 +402,8 @@ def test_modules_already_imported_are_used(tmp_path: Path) -> None:
     ],
     ids=[
         "empty",
+        "both-empty",
+        "first-line-continues",
         "missing",
         "no-version",
         "blank-version",

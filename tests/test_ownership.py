@@ -266,6 +266,7 @@ def test_an_unlisted_distribution_in_a_zip(tmp_path: Path) -> None:
     archive = tmp_path / "bundle.zip"
     with zipfile.ZipFile(archive, "w") as bundle:
         bundle.writestr("onnxruntime/__init__.py", "")
+        bundle.writestr("aab-1.0.dist-info/METADATA", metadata("aab", "1.0"))
         bundle.writestr("aaa-1.0.dist-info/METADATA", metadata("aaa", "1.0"))
         bundle.writestr("aaa-1.0.dist-info/RECORD", "aaa/__init__.py,,\n")
         bundle.writestr("my_ort-2.0.dist-info/METADATA", metadata("my-ort", "2.0"))

@@ -376,3 +376,11 @@ def test_after_fork_makes_a_new_lock() -> None:
     old = probe._lock
     probe._after_fork()
     assert probe._lock is not old
+
+
+def test_in_process_probe_of_a_failure_that_cannot_print_itself(tmp_path: Path) -> None:
+    site = build(tmp_path / "site", runtimes())
+    found = probe_all(site, tmp_path, verify=False, isolated=False, mode="unprintable")
+    assert found["onnxruntime"]["reason"] == (
+        "importing or asking onnxruntime failed: Unprintable: <unprintable Unprintable>"
+    )

@@ -902,3 +902,9 @@ def test_plain_report_skips_argparse(tmp_path: Path) -> None:
     assert result["status"] == 0
     assert result["same"] is True
     assert result["argparse"] is False
+
+
+def test_help_goes_to_standard_output(tmp_path: Path) -> None:
+    completed = cli(args=["--help"], cwd=tmp_path, env={"COLUMNS": "80"})
+    assert completed.returncode == 0
+    assert completed.stdout.startswith("usage: accelprobe")

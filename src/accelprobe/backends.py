@@ -807,7 +807,7 @@ def _in_archive(archive: str, key: str, module: str) -> tuple[_Dist | None, str]
             names = set(bundle.namelist())
             entries = sorted(
                 (name.partition("/")[0] for name in names if name.count("/") == 1),
-                key=lambda entry: ranks.get(_project(entry), len(ranks)),
+                key=lambda entry: (ranks.get(_project(entry), len(ranks)), entry),
             )
             for entry in dict.fromkeys(entries):
                 if not entry.endswith(_INFO_SUFFIXES):
