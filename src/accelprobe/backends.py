@@ -622,15 +622,14 @@ def _parse_version(text: str) -> str | None:
     name = ""
     lines: list[str] = []
     for line in [*_header_lines(text), ":"]:  # the nameless last line ends the last header
-        if line[0] in " \t":
-            if name:
-                lines.append(line)
-            continue
-        if name.lower() == "version":
-            return _value(lines)
-        name, lines = "", []
-        if not line.startswith(("From ", ":")):  # envelope lines, nameless headers: skipped
-            name, lines = line.partition(":")[0], [line]
+        if line[0] not in " \t":
+            if name.lower() == "version":
+                return _value(lines)
+            name, lines = "", []
+            if not line.startswith(("From ", ":")):  # envelope lines, nameless headers: skipped
+                name, lines = line.partition(":")[0], [line]
+        elif name:  # a continuation line; one that comes first continues nothing
+            lines.append(line)
     return None
 
 
@@ -678,20 +677,24 @@ def _read_metadata(info: str) -> tuple[str | None, str]:
     problem = ""
     for file in files:
         data, unusable = _read(file)
-        if not data:
-            if not problem and (unusable or data is not None):
-                problem = f"its {os.path.basename(file)} {unusable or 'is empty'}"
-            continue
-        text = _decode_metadata(data)
-        if text is None:
-            return None, "its metadata is not valid UTF-8"
-        version = _parse_version(text)
-        if version is not None and (version or len(data) < _READ_LIMIT):
-            return (version, "") if version else (None, "its metadata has an empty Version")
-        if len(data) >= _READ_LIMIT:
-            return None, f"its metadata headers are larger than {_READ_LIMIT >> 20} MiB"
-        return None, "its metadata has no Version"
+        if data:
+            return _version_in(data)
+        if not problem and (unusable or data is not None):
+            problem = f"its {os.path.basename(file)} {unusable or 'is empty'}"
     return None, problem or "it has no METADATA file"
+
+
+def _version_in(data: bytes) -> tuple[str | None, str]:
+    """The version in a metadata file's bytes, or None and why there is none."""
+    text = _decode_metadata(data)
+    if text is None:
+        return None, "its metadata is not valid UTF-8"
+    version = _parse_version(text)
+    if version is not None and (version or len(data) < _READ_LIMIT):
+        return (version, "") if version else (None, "its metadata has an empty Version")
+    if len(data) >= _READ_LIMIT:
+        return None, f"its metadata headers are larger than {_READ_LIMIT >> 20} MiB"
+    return None, "its metadata has no Version"
 
 
 def _installed(name: str, dirs: Sequence[str], problems: list[str] | None = None) -> _Dist | None:
