@@ -95,16 +95,23 @@ EXTRAS: dict[str, Tree] = {
 }
 
 
-def merge(tree: Tree, extra: Tree) -> Tree:
-    """``tree`` with ``extra``'s files added, folders merged."""
-    merged = dict(tree)
-    for name, content in extra.items():
-        present = merged.get(name)
-        if isinstance(content, dict) and isinstance(present, dict):
-            merged[name] = merge(present, content)
-        else:
-            merged[name] = content
+def merge(*trees: Tree) -> Tree:
+    """One tree from several: later files win, folders that several have are merged."""
+    merged: Tree = {}
+    for tree in trees:
+        for name, content in tree.items():
+            present = merged.get(name)
+            if isinstance(content, dict) and isinstance(present, dict):
+                merged[name] = merge(present, content)
+            else:
+                merged[name] = content
     return merged
+
+
+def info(result: dict[str, Any], key: str) -> dict[str, Any]:
+    """One backend's ``backend_info()``, as ``detect()`` recorded it by default."""
+    found: dict[str, Any] = result["infos"][key]
+    return found
 
 
 def installed(*keys: str, version: str = "1.18.0") -> Tree:

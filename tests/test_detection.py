@@ -16,6 +16,7 @@ from tests.fake import (
     build,
     detect,
     dist,
+    info,
     installed,
     metadata,
     package,
@@ -31,11 +32,6 @@ ALLOWED_IMPORTS = {"__future__", "accelprobe", "accelprobe.backends"}
 
 def only(*keys: str) -> dict[str, bool]:
     return {key: key in keys for key in KEYS}
-
-
-def info(result: dict[str, Any], key: str) -> dict[str, Any]:
-    found: dict[str, Any] = result["infos"][key]
-    return found
 
 
 def test_nothing_installed_imports_nothing_costly(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from accelprobe import models
-from tests.fake import Tree, build, detect, dist, installed
+from tests.fake import Tree, build, detect, dist, installed, merge
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -40,19 +40,6 @@ def classes(*names: str) -> str:
     return "".join(
         f"{name}\n" if "=" in name else f"{name} = type({name!r}, (), {{}})\n" for name in names
     )
-
-
-def merge(*trees: Tree) -> Tree:
-    """One site tree from several, merging folders that more than one of them has."""
-    merged: Tree = {}
-    for tree in trees:
-        for name, content in tree.items():
-            existing = merged.get(name)
-            if isinstance(existing, dict) and isinstance(content, dict):
-                merged[name] = merge(existing, content)
-            else:
-                merged[name] = content
-    return merged
 
 
 def site(

@@ -9,7 +9,7 @@ import base64
 import hashlib
 import json
 import zipfile
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -20,6 +20,7 @@ from tests.fake import (
     build,
     detect,
     dist,
+    info,
     installed,
     merge,
     metadata,
@@ -28,11 +29,6 @@ from tests.fake import (
 
 if TYPE_CHECKING:
     from pathlib import Path
-
-
-def info(result: dict[str, Any], key: str) -> dict[str, Any]:
-    found: dict[str, Any] = result["infos"][key]
-    return found
 
 
 def folder(tree: Tree, *names: str) -> Tree:
