@@ -1585,16 +1585,51 @@ def model_class(task: str, accelerator: str | None = None) -> type:
     return models.model_class(task, accelerator)
 
 
+def _invalidate_caches() -> None:
+    """What ``importlib.invalidate_caches()`` does, without an ``import`` and never raising.
+
+    Python 3.12+'s ``PathFinder.invalidate_caches`` imports ``importlib.metadata``; an
+    import takes that module's lock, which a fork while another thread is here leaves
+    held, for ever, in the child. So the path finder's part is done here, as it does it.
+    """
+    external = sys.modules.get("_frozen_importlib_external")
+    path_finder = getattr(external, "PathFinder", None)
+    for finder in list(sys.meta_path):
+        try:
+            if finder is path_finder:
+                _invalidate_path_caches(external)
+            else:
+                getattr(finder, "invalidate_caches", _nothing)()
+        except Exception:  # noqa: BLE001, PERF203 - a broken finder must not stop the others
+            _log(_DEBUG, "invalidating the caches of %r failed", finder, exc_info=True)
+
+
+def _nothing() -> None:
+    """A finder's ``invalidate_caches`` where it has none."""
+
+
+def _invalidate_path_caches(external: object) -> None:
+    """``PathFinder.invalidate_caches()``: each folder's finder, namespace paths, metadata."""
+    for name, finder in list(sys.path_importer_cache.items()):
+        if finder is None or not os.path.isabs(name):  # the working directory may have moved
+            sys.path_importer_cache.pop(name, None)
+        else:
+            getattr(finder, "invalidate_caches", _nothing)()
+    namespace = getattr(external, "_NamespacePath", None)
+    namespace._epoch = getattr(namespace, "_epoch", 0) + 1  # type: ignore[union-attr]  # noqa: SLF001
+    metadata = sys.modules.get("importlib.metadata")
+    if metadata is not None:  # only where something else imported it
+        metadata.MetadataPathFinder.invalidate_caches()
+
+
 def refresh() -> tuple[BackendInfo, ...]:
     """Detect again after packages were installed or removed while the program runs.
 
     Clears the import system's and metadata caches, updates the module-level flags and
     returns the new results. Safe to call from several threads.
     """
-    import importlib
-
     with _lock:
-        importlib.invalidate_caches()
+        _invalidate_caches()
         _listings.clear()
         _detect_all()
         return all_backends()
@@ -1623,24 +1658,6 @@ def _after_fork_in_child() -> None:  # pragma: no cover - coverage does not foll
     _lock = _thread.RLock()
 
 
-def _before_fork() -> None:  # pragma: no cover - only os.fork() calls it
-    """Fork only between detections.
-
-    A thread inside ``refresh()`` may hold the import system's own locks, which a forked
-    child could never take again.
-    """
-    _lock.acquire()
-
-
-def _after_fork_in_parent() -> None:  # pragma: no cover - only os.fork() calls it
-    """Let detection go on once the child exists."""
-    _lock.release()
-
-
 if hasattr(os, "register_at_fork"):  # pragma: no branch - every POSIX Python has it
-    os.register_at_fork(
-        before=_before_fork,
-        after_in_parent=_after_fork_in_parent,
-        after_in_child=_after_fork_in_child,
-    )
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 _detect_all()
