@@ -12,7 +12,7 @@ not padded and the count says so. Timed as fresh processes, interleaved:
   loaded alone (as benchmarks/common.py does), all in that venv;
 - two-owner hashing: ``import accelprobe`` (and ``backend_info("onnxruntime")``) with
   onnxruntime alone in a folder, and with onnxruntime then onnxruntime-gpu in the same folder.
-Budgets from SPEC.md: <= 3 ms over bare at ~300 distributions; hashing only where two accepted
+Budgets: <= 3 ms over bare at ~300 distributions; hashing only where two accepted
 distributions share a folder. Everything large lives in ``~/.cache/accelprobe/realenv``
 (``$ACCELPROBE_REALENV_CACHE``): the wheelhouse the realenv tests share, and the venvs.
 """
