@@ -782,3 +782,21 @@ def test_hidden_ignores_the_same_folder_reached_through_a_link(tmp_path: Path) -
     link.symlink_to(site, target_is_directory=True)
     after = "result['hidden'] = accelprobe.detection('ort').hidden"
     assert detect(site, link, cwd=tmp_path, after=after)["hidden"] == []
+
+
+def test_refresh_survives_a_finder_whose_invalidate_caches_raises(tmp_path: Path) -> None:
+    site = build(tmp_path / "site", installed("openvino"))
+    before = (
+        "class Broken:\n"
+        "    def find_spec(self, *args):\n"
+        "        return None\n"
+        "    def invalidate_caches(self):\n"
+        "        raise RuntimeError('broken')\n"
+        "class Plain:\n"
+        "    def find_spec(self, *args):\n"
+        "        return None\n"
+        "sys.meta_path[:0] = [Broken(), Plain()]\n"
+    )
+    after = "result['ok'] = [b.available for b in accelprobe.refresh()]"
+    result = detect(site, cwd=tmp_path, before=before, after=after)
+    assert result["ok"] == [True, False, False, False, False]
