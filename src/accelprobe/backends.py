@@ -17,7 +17,7 @@ from stat import S_ISREG as _S_ISREG
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover - seen by type checkers only
     import zipfile
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Iterable, Iterator, Sequence
     from logging import Logger
     from typing import Literal, Protocol
 
@@ -289,11 +289,12 @@ class Detection:
         if self._dist is None:
             return ()
         with _lock:
+            others = [
+                folder for folder in _search_dirs() if not _same_path(folder, self._dist.site)
+            ]
             found = tuple(
-                f"{dist.name} {dist.version} in {folder}"
-                for folder in _search_dirs()
-                if not _same_path(folder, self._dist.site)
-                for dist in _in_folder(self.key, folder)
+                f"{dist.name} {dist.version} in {dist.site}"
+                for dist in _everywhere(self.key, others)
             )
             _reads.clear()
         return found
@@ -1084,7 +1085,7 @@ def _owner_elsewhere(
     module = _BACKENDS[key][0]
     dirs = _search_dirs()
     names = _accepted_names(key)
-    candidates = [dist for folder in dirs for dist in _in_folder(key, folder, problems)]
+    candidates = list(_everywhere(key, dirs, problems))
     if not candidates:
         for folder in dirs:
             editable = _pth_owner(folder, location, parts)
@@ -1235,7 +1236,7 @@ def _leftover(key: str, location: str, parts: list[str]) -> Detection:
     """A folder of the module's name without ``__init__.py``: an uninstall's leftover."""
     site = _site_of(location, parts)
     found = _in_folder(key, site) if site is not None else []
-    dist = found[0] if found else _installed_any(key)
+    dist = found[0] if found else next(_everywhere(key, _search_dirs()), None)
     leftover = f"{location} is a folder without __init__.py"
     if dist is None:
         return Detection(
@@ -1250,13 +1251,12 @@ def _leftover(key: str, location: str, parts: list[str]) -> Detection:
     )
 
 
-def _installed_any(key: str) -> _Dist | None:
-    """The first accepted distribution of ``key`` anywhere on ``sys.path``."""
-    for folder in _search_dirs():
-        found = _in_folder(key, folder)
-        if found:
-            return found[0]
-    return None
+def _everywhere(
+    key: str, dirs: Sequence[str], problems: list[str] | None = None
+) -> Iterator[_Dist]:
+    """The accepted distributions of ``key`` in ``dirs``, folder by folder, lazily."""
+    for folder in dirs:
+        yield from _in_folder(key, folder, problems)
 
 
 def _detect_all() -> None:
