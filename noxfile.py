@@ -1,11 +1,11 @@
 """Nox sessions; each interpreter is used when present and never required.
 
-- ``tests-3.9`` ... ``tests-3.14``: the unit tests on each CPython found on PATH or under
-  ``$(pyenv root)/versions``, with 100% branch coverage of ``src/`` required.
-- ``tests-3.13t``, ``tests-3.14t``: the same on a free-threaded CPython (``python3.13t`` on PATH,
-  under pyenv, or under ``/opt/cpython-3.13t`` where ``../shared/tools/build-python.sh 3.13
-  --free-threaded`` installs it), run with ``PYTHON_GIL=0`` and the same 100% gate. Its
-  pure-Python coverage tracer makes it about twice as slow.
+- ``tests-3.9`` ... ``tests-3.14``: the unit tests on each CPython found on PATH
+  (``python3.9`` ...), with 100% branch coverage of ``src/`` required.
+- ``tests-3.13t``, ``tests-3.14t``: the same on a free-threaded CPython (``python3.13t`` on
+  PATH; ``.ci/run`` also looks in each folder of ``ACCELPROBE_PYTHON_DIRS``, e.g. the ``bin``
+  of one built by ``build-python.sh 3.13 --free-threaded``), run with ``PYTHON_GIL=0`` and the
+  same 100% gate. Its pure-Python coverage tracer makes it about twice as slow.
 - ``tests-pypy3.9`` ... ``tests-pypy3.11``: the same on PyPy (``pypy3.9`` on PATH, e.g. from
   ``apt-get install pypy3 pypy3-venv``). Coverage is measured and printed but NOT gated: PyPy
   reaches a few defensive lines by other paths than CPython (its import system's caches
@@ -15,15 +15,15 @@
 - ``lint`` (ruff), ``typing`` (mypy --strict), ``bench`` (the budgets of SPEC.md).
 
 ``nox`` runs ``tests`` (every interpreter found), ``integration``, ``lint``, ``typing`` and
-``bench``; ``.ci/run`` adds ``realenv`` and ``e2e``. ``nox -l`` lists only the interpreters
-found here, so ``nox --error-on-missing-interpreters -s tests`` never asks for an absent one.
+``bench``; ``.ci/run`` adds ``realenv`` and ``e2e``. Interpreters are looked up on PATH only
+(``.ci/run`` puts pyenv's there); ``nox -l`` lists only those found, so
+``nox --error-on-missing-interpreters -s tests`` never asks for an absent one.
 ``nox -s tests --force-python PATH`` runs the tests on any interpreter (as the workflow does).
 Test dependencies are installed from wheels only, within ``tests/constraints.txt``.
 """
 
 from __future__ import annotations
 
-import glob
 import os
 import re
 import shutil
@@ -49,18 +49,6 @@ RUFF = "ruff==0.17.6"
 MYPY = "mypy==2.4.1"
 
 
-def _add_to_path() -> None:
-    """Put pyenv's interpreters first on PATH and self-built ones (build-python.sh) last."""
-    root = os.environ.get("PYENV_ROOT", os.path.expanduser("~/.pyenv"))  # noqa: PTH111
-    versions = os.path.join(root, "versions")  # noqa: PTH118
-    first = sorted(glob.glob(os.path.join(versions, "*", "bin")))  # noqa: PTH118, PTH207
-    # Last, so that a plain "python3.13" there never hides pyenv's or the system's.
-    last = sorted(glob.glob("/opt/cpython-3.*/bin"))  # noqa: PTH207
-    path = os.environ.get("PATH", "").split(os.pathsep)
-    os.environ["PATH"] = os.pathsep.join([*first, *path, *last])
-
-
-_add_to_path()
 # The interpreters of the default session list: only those found, in the order above.
 FOUND = [version for version in CPYTHONS if shutil.which(f"python{version}")]
 TEST_PYTHONS = [

@@ -5,9 +5,9 @@ resolves for torch 2.13.0 (CPU), transformers, optimum 2.3.0, onnxruntime 1.32.0
 2026.4.1 and optimum-intel 2.2.0, pinned below (61 distributions), plus optimum-onnx 0.1.0
 (``--no-deps``: it pins optimum~=2.1), hatchling to build accelprobe offline, and accelprobe
 from this checkout. It is padded to about 300 with real small distributions: the smallest
-pure-Python wheels of the local package index (``/opt/pypi/files``, or
-``$ACCELPROBE_REALENV_PADDING``), installed with pip ``--no-deps``; without that index it is
-not padded and the count says so. Timed as fresh processes, interleaved:
+pure-Python wheels of the folder of wheels named by ``$ACCELPROBE_REALENV_PADDING`` (a local
+package index's files), installed with pip ``--no-deps``; where it is unset (the default) the
+venv is not padded and the count says so. Timed as fresh processes, interleaved:
 - bare interpreter, ``import accelprobe``, and optimum's ``optimum/utils/import_utils.py``
   loaded alone (as benchmarks/common.py does), all in that venv;
 - two-owner hashing: ``import accelprobe`` (and ``backend_info("onnxruntime")``) with
@@ -119,18 +119,15 @@ def cache_root() -> Path:
 
 
 def interpreter() -> str:
-    """A Python 3.11 (torch 2.13.0's CPU wheel on this machine is for 3.11)."""
+    """A Python 3.11: $ACCELPROBE_REALENV_PYTHON, this one, or ``python3.11`` on PATH."""
     chosen = os.environ.get("ACCELPROBE_REALENV_PYTHON")
     if chosen:
         return chosen
     if sys.version.startswith("3.11."):
         return sys.executable
     found = shutil.which("python3.11")
-    pyenv = [
-        str(path) for path in sorted(Path.home().glob(".pyenv/versions/3.11.*/bin/python3.11"))
-    ]
-    if found or pyenv:
-        return found or pyenv[-1]
+    if found:
+        return found
     msg = "no Python 3.11 found: set ACCELPROBE_REALENV_PYTHON"
     raise SystemExit(msg)
 
@@ -172,9 +169,11 @@ def canonical(name: str) -> str:
 
 
 def padding(have: set[str], count: int) -> list[str]:
-    """The ``count`` smallest pure-Python wheels of the local index not installed yet."""
-    index = os.environ.get("ACCELPROBE_REALENV_PADDING", "/opt/pypi/files")
+    """The ``count`` smallest pure-Python wheels of $ACCELPROBE_REALENV_PADDING not installed."""
+    index = os.environ.get("ACCELPROBE_REALENV_PADDING")
     chosen: list[str] = []
+    if not index:
+        return chosen
     wheels = sorted(Path(index).glob("*-none-any.whl"), key=lambda path: path.stat().st_size)
     for wheel in wheels:
         name = canonical(wheel.name.split("-")[0])

@@ -23,8 +23,24 @@ if TYPE_CHECKING:
 
 MEMORY = 2 << 30
 """The children's address-space cap: far above what detection needs, far below the machine."""
-TIMEOUT = 20.0
-"""Seconds a child may take; each one passes in about a second."""
+TIMEOUT = 120.0
+"""Seconds a child may take before its test fails as hung.
+
+Each passes in about a second here; the limit only turns a hang into a failure, so it is
+far above what a machine several times slower and fully loaded needs.
+"""
+NEVER = 120.0
+"""A probe's timeout where the probe must finish: never reached, however slow the machine."""
+
+
+def kept(seconds: float, timeout: float) -> bool:
+    """Whether a call with ``timeout`` returned in time: within twice the timeout.
+
+    The margin is relative to the timeout, never a fixed number of milliseconds, so that a
+    slow machine cannot fail it: what it catches is a timeout ignored, not a slow start.
+    """
+    return seconds < 2 * timeout
+
 
 # Records, in the child, what detection opens and lists (audit events): path -> count.
 AUDIT = """

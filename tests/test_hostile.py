@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Callable
 import pytest
 
 from tests.fake import Tree, build, dist, installed, metadata, package
-from tests.hostile_support import detect, make_fifo, run
+from tests.hostile_support import NEVER, detect, kept, make_fifo, run
 from tests.runtimes import runtimes
 
 if TYPE_CHECKING:
@@ -145,7 +145,7 @@ def test_special_files_where_metadata_is_expected(
     site = tmp_path / "site"
     site.mkdir()
     world(site)
-    result = detect(site, cwd=tmp_path, before=START_PEAK, after=EXERCISE, timeout=15)
+    result = detect(site, cwd=tmp_path, before=START_PEAK, after=EXERCISE)
     assert result["problems"] == []
     ort = result["infos"]["onnxruntime"]
     assert ort["available"] is (version is not None), ort
@@ -328,7 +328,7 @@ for _ in range(30):
         accelprobe.backend_info("ort")
         probe.probe("onnxruntime")
         os._exit(0)
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + 60  # a hang, however slow the machine
     while time.monotonic() < deadline:
         if os.waitpid(pid, os.WNOHANG) != (0, 0):
             break
@@ -358,21 +358,18 @@ def test_fork_while_another_thread_is_inside_refresh(tmp_path: Path, busy: str) 
     # the children run without coverage, so that this tests accelprobe alone.
     untraced = sys.implementation.name == "pypy" or sysconfig.get_config_var("Py_GIL_DISABLED")
     env = {"COVERAGE_PROCESS_START": ""} if untraced else None
-    result = detect(site, cwd=tmp_path, after=FORK.replace("BUSY", busy), env=env, timeout=60)
+    result = detect(site, cwd=tmp_path, after=FORK.replace("BUSY", busy), env=env, timeout=300)
     assert result["hung"] == 0
 
 
 # --- scale: thousands of sys.path entries, huge folders, thousands of distributions --------
 
 COUNT = """
-import time
 def counted(function):
     opened.clear()
     listed.clear()
-    start = time.perf_counter()
     function()
-    seconds = time.perf_counter() - start
-    return seconds, dict(opened), dict(listed)
+    return dict(opened), dict(listed)
 """
 
 
@@ -392,8 +389,7 @@ def detection():
     accelprobe.backend_info("ort")
     accelprobe.all_backends()
 
-_, result["opened"], result["listed"] = counted(detection)  # after sys.path grew
-result["warm"] = min(counted(detection)[0] for _ in range(3))
+result["opened"], result["listed"] = counted(detection)  # after sys.path grew
 result["infos"] = infos()
 """
 
@@ -401,20 +397,18 @@ result["infos"] = infos()
 def test_thousands_of_sys_path_entries(tmp_path: Path) -> None:
     """5,000 sys.path folders: each listed and each metadata file read at most once.
 
-    And no cost that grows faster than the folders: a detection with every folder already
-    known (the best of three) takes 0.1 s where each is looked at once, 0.4 s in 0.1.0.
+    Counted, not timed: its time is measured by ``benchmarks/scale.py``.
     """
     folders = tmp_path / "folders"
     for i in range(5000):
         (folders / f"f{i}").mkdir(parents=True)
     site = build(tmp_path / "site", installed("onnxruntime", "openvino"))
     grow = f"sys.path[1:1] = [{os.fspath(folders)!r} + f'/f{{i}}' for i in range(5000)]\n"
-    result = detect(site, cwd=tmp_path, after=COUNT + grow + THOUSANDS, timeout=60)
+    result = detect(site, cwd=tmp_path, after=COUNT + grow + THOUSANDS)
     assert result["infos"]["onnxruntime"]["available"]
     assert _metadata_reads(result["opened"], tmp_path) == {}
     # the import system lists each folder once after refresh(); accelprobe at most once more
     assert max(result["listed"].values(), default=0) <= 2  # PyPy audits no listdir
-    assert result["warm"] < 0.3  # the budget is 50 ms
 
 
 @pytest.fixture(scope="session")
@@ -436,7 +430,7 @@ def huge_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 
 HUGE = """
-import os, time
+import os
 NAMES = [(f"file{i}.txt", f"f\u00efl\u00e9-\u0444\u0430\u0439\u043b{i}.txt") for i in range(100)]
 
 def rename(ascii):
@@ -448,37 +442,26 @@ def detection():
     accelprobe.refresh()
     accelprobe.all_backends()
 
-times = {True: [], False: []}
 try:
-    for _ in range(7):  # interleaved, so that a busy machine slows both alike
-        for ascii in (False, True):
-            rename(ascii)
-            times[ascii].append(counted(detection)[0])
     rename(False)
-    _, result["opened"], result["listed"] = counted(detection)
+    result["opened"], result["listed"] = counted(detection)
 finally:
     rename(True)
-result["ascii"] = min(times[True])
-result["non_ascii"] = min(times[False])
 result["infos"] = infos()
 """
 
 
 def test_a_folder_of_100000_entries_with_non_ascii_names(huge_folder: Path, tmp_path: Path) -> None:
-    """Non-ASCII names cost no more than ASCII ones; each file is read at most once.
+    """100 non-ASCII names among 100,000: the folder listed and each file read at most once.
 
-    Detection is timed in one process, the best of seven, with the folder's names all ASCII
-    and with 100 of them not, in turn: a pass over every name for each lookup (0.1.0's slow
-    path for non-ASCII folders) doubles the time or worse.
+    Counted, not timed: ``benchmarks/scale.py`` measures what one non-ASCII name costs.
     """
     after = HUGE.replace("SITE", repr(os.fspath(huge_folder)))
-    result = detect(huge_folder, cwd=tmp_path, before=COUNT, after=after, timeout=60)
+    result = detect(huge_folder, cwd=tmp_path, before=COUNT, after=after)
     assert result["infos"]["onnxruntime"]["version"] == "1.18.0"
     assert _metadata_reads(result["opened"], huge_folder) == {}
     # the import system lists it once after refresh(); accelprobe at most once more
     assert result["listed"].get(os.fspath(huge_folder), 0) <= 2
-    assert result["non_ascii"] < 1.5 * result["ascii"] + 0.01, result
-    assert result["non_ascii"] < 1.0  # the budget is 25 ms (5 ms per 20,000 entries)
 
 
 def test_a_leftover_among_2000_distributions(tmp_path: Path) -> None:
@@ -497,7 +480,7 @@ def test_a_leftover_among_2000_distributions(tmp_path: Path) -> None:
         "result['refresh'] = counted(accelprobe.refresh)\n"
         "result['infos'] = infos()\n"
     )
-    result = detect(site, cwd=tmp_path, before=COUNT, after=after, timeout=60)
+    result = detect(site, cwd=tmp_path, before=COUNT, after=after)
     assert not result["infos"]["onnxruntime"]["available"]
     assert _metadata_reads(result["import"][0], site) == {}
     assert result["import"][1].get(os.fspath(site), 0) <= 2
@@ -652,7 +635,7 @@ def probe_isolated(
     tmp_path: Path,
     mode: str,
     *,
-    timeout: float = 2,
+    timeout: float = NEVER,
     verify: bool = False,
     env: dict[str, str] | None = None,
     before: str = "",
@@ -663,7 +646,7 @@ def probe_isolated(
         build(site, runtimes())
     after = ISOLATED.replace("VERIFY", str(verify)).replace("TIMEOUT", repr(timeout))
     env = {"FAKE_RUNTIME": mode, **(env or {})}
-    return detect(site, cwd=tmp_path, before=before, after=after, env=env, timeout=30)
+    return detect(site, cwd=tmp_path, before=before, after=after, env=env, timeout=3 * timeout)
 
 
 def _dead(pid: int) -> bool:
@@ -685,13 +668,13 @@ def test_isolated_output_flood_is_read_under_a_cap(tmp_path: Path) -> None:
     """A runtime that writes without end: bounded memory, the timeout kept."""
     result = probe_isolated(tmp_path, "flood", timeout=2)
     assert result["found"]["reason"] == "the onnxruntime probe did not finish within 2 s"
-    assert result["seconds"] < 3.5
+    assert kept(result["seconds"], 2)
     assert result["grew"] < 32 * MIB
 
 
 def test_isolated_result_after_a_flood(tmp_path: Path) -> None:
     """3 MiB of noise before the result line: the result still counts."""
-    result = probe_isolated(tmp_path, "flood-then-work", timeout=20)
+    result = probe_isolated(tmp_path, "flood-then-work")
     assert result["found"]["ok"], result["found"]["reason"]
     assert result["grew"] < 32 * MIB
 
@@ -705,15 +688,17 @@ def test_isolated_grandchild_holding_the_pipe(tmp_path: Path, mode: str, ok: boo
     """The child's whole process group is killed: no grandchild survives, the timeout holds.
 
     One that left the group (a session of its own) cannot be killed with it, but it does
-    not keep the probe waiting once the child has exited.
+    not keep the probe waiting once the child has exited: well inside a long timeout.
     """
     pidfile = tmp_path / "grandchild.pid"
-    result = probe_isolated(tmp_path, mode, timeout=3, env={"FAKE_PIDFILE": os.fspath(pidfile)})
+    timeout = NEVER if ok else 3
+    env = {"FAKE_PIDFILE": os.fspath(pidfile)}
+    result = probe_isolated(tmp_path, mode, timeout=timeout, env=env)
     found = result["found"]
     assert found["ok"] is ok, found["reason"]
     if not ok:
         assert found["reason"] == "the onnxruntime probe did not finish within 3 s"
-    assert result["seconds"] < (4.5 if not ok else 2.5)
+    assert kept(result["seconds"], timeout if not ok else timeout / 4)
     pid = int(pidfile.read_text(encoding="utf-8"))
     if mode == "escaped":
         os.kill(pid, signal.SIGKILL)
@@ -771,7 +756,7 @@ def test_report_probe_json_with_a_result_of_the_wrong_shape(tmp_path: Path) -> N
 )
 def test_isolated_crash_after_a_complete_result(tmp_path: Path, mode: str, ending: str) -> None:
     """The result is kept, and the reason names the signal (or the status)."""
-    found = probe_isolated(tmp_path, mode, timeout=20)["found"]
+    found = probe_isolated(tmp_path, mode)["found"]
     assert found["ok"]
     assert found["devices"][0]["name"] == "CPUExecutionProvider"
     assert found["reason"].endswith(ending)
@@ -802,7 +787,7 @@ def test_isolated_probe_with_a_huge_sys_path(tmp_path: Path) -> None:
     """A 200 KiB sys.path (over Linux's 128 KiB limit for one argument) reaches the child."""
     padding = "/nonexistent/" + "p" * 200
     before = f"sys.path.extend({padding!r} + str(i) for i in range(1000))\n"
-    found = probe_isolated(tmp_path, "", timeout=20, before=before)["found"]
+    found = probe_isolated(tmp_path, "", before=before)["found"]
     assert found["ok"], found["reason"]
 
 
@@ -810,14 +795,11 @@ def test_isolated_probe_leaves_no_temporary_folder(tmp_path: Path) -> None:
     """The verify profile's folder and the probe's own are removed, even when killed."""
     tmp = tmp_path / "tmp"
     tmp.mkdir()
-    found = probe_isolated(
-        tmp_path, "hang-in-session", timeout=2, verify=True, env={"TMPDIR": os.fspath(tmp)}
-    )["found"]
-    assert found["reason"] == "the onnxruntime probe did not finish within 2 s"
+    env = {"TMPDIR": os.fspath(tmp)}
+    found = probe_isolated(tmp_path, "hang-in-session", timeout=5, verify=True, env=env)["found"]
+    assert found["reason"] == "the onnxruntime probe did not finish within 5 s"
     assert os.listdir(tmp) == []
-    found = probe_isolated(tmp_path, "", timeout=20, verify=True, env={"TMPDIR": os.fspath(tmp)})[
-        "found"
-    ]
+    found = probe_isolated(tmp_path, "", verify=True, env=env)["found"]
     assert found["ok"]
     assert os.listdir(tmp) == []
 

@@ -8,7 +8,6 @@ that parallel runs download once; afterwards every install is ``--no-index`` (no
 
 from __future__ import annotations
 
-import glob
 import hashlib
 import json
 import os
@@ -28,7 +27,7 @@ CHILD = (HERE / "child.py").read_text(encoding="utf-8")
 MARK = "@@realenv "
 
 # The wheels the cases install, pinned so that the cache stays valid. torch 2.13.0 comes from
-# the local find-links (/opt/wheels, the CPU build for Python 3.11) where pip is set up so.
+# pip's configured find-links or index (a CPU build for Python 3.11) where pip is set up so.
 PINS = (
     "onnxruntime==1.32.0",
     "onnxruntime==1.31.1",
@@ -93,9 +92,7 @@ def interpreter() -> str | None:
         return chosen
     if sys.version.startswith("3.11."):
         return sys.executable
-    found = shutil.which("python3.11")
-    pyenv = sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/3.11.*/bin/python3.11")))
-    return found or (pyenv[-1] if pyenv else None)
+    return shutil.which("python3.11")
 
 
 def source() -> Path:
