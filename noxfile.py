@@ -171,21 +171,27 @@ def _lowest_pins() -> list[str]:
     return [f"{name}=={version}" for name, version in bounds]
 
 
-# Fails unless each NAME==X given is installed at X (22 and 22.0 are the same release).
-_CHECK_PINS = """
-import sys
-from importlib.metadata import version
-
-def release(text):
-    parts = [int(part) for part in text.split(".")]
+def _release(version: str) -> list[int]:
+    """A release's numbers without trailing zeros: 22 and 22.0 are the same release."""
+    parts = [int(part) for part in version.split(".")]
     while parts and parts[-1] == 0:
         parts.pop()
     return parts
 
-pins = [pin.split("==") for pin in sys.argv[1:]]
-wrong = [f"{name} {version(name)}" for name, low in pins if release(version(name)) != release(low)]
-sys.exit(f"not the lowest allowed: {wrong}" if wrong else 0)
-"""
+
+def _check_installed(session: nox.Session, pins: list[str]) -> None:
+    """Fail the session unless each ``NAME==X`` of ``pins`` is what pip installed."""
+    output = session.run("python", "-m", "pip", "freeze", silent=True, log=False)
+    if not isinstance(output, str):  # --install-only: nothing ran, nothing to check
+        return
+    installed = dict(line.lower().split("==", 1) for line in output.splitlines() if "==" in line)
+    wrong = [
+        f"{name} {installed.get(name.lower())}"
+        for name, low in (pin.split("==") for pin in pins)
+        if _release(installed.get(name.lower(), "0")) != _release(low)
+    ]
+    if wrong:
+        session.error(f"not the lowest allowed: {wrong}")
 
 
 @nox.session(python=LOWEST_PYTHON)
@@ -193,6 +199,6 @@ def lowest(session: nox.Session) -> None:
     """The unit tests with the lowest allowed dependencies, every warning an error."""
     pins = _lowest_pins()
     session.install("--only-binary=:all:", "-c", CONSTRAINTS, ".[test]", *pins)
-    session.run("python", "-c", _CHECK_PINS, *pins)
+    _check_installed(session, pins)
     env = {"PYTHONWARNINGS": "error"}  # also in the children the tests start
     session.run("python", "-W", "error", "-m", "pytest", *session.posargs, env=env)
