@@ -122,7 +122,7 @@ def test_an_accepted_distribution_without_the_files_is_no_conflict(tmp_path: Pat
 def test_distribution_in_a_later_folder_is_hidden_not_a_conflict(tmp_path: Path) -> None:
     first = build(tmp_path / "user", dist("onnxruntime-gpu", "1.18.0", "onnxruntime"))
     second = build(tmp_path / "site", dist("onnxruntime", "1.17.1", "onnxruntime"))
-    result = detect(first, second, cwd=tmp_path, after=(detection.hidden, common.all_infos))
+    result = detect(first, second, cwd=tmp_path, after=(common.hidden, common.all_infos))
     found = info(result, "onnxruntime")
     assert found["available"]
     assert found["distribution"] == "onnxruntime-gpu"  # it owns the copy that was found

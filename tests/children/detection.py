@@ -13,13 +13,6 @@ def selected(result: dict[str, Any]) -> None:
     result["selected"] = accelprobe.select_accelerator()
 
 
-def hidden(result: dict[str, Any]) -> None:
-    """The copies of onnxruntime that the one found hides."""
-    import accelprobe
-
-    result["hidden"] = accelprobe.detection("ort").hidden
-
-
 # --- hostile import systems ------------------------------------------------------------------
 
 
