@@ -32,7 +32,7 @@ result: dict[str, object] = {}
 
 def call(steps: "list[tuple[str, str, dict[str, object]]] | str") -> None:
     """Call each ``[module, function, arguments]`` of ``steps`` with ``result``."""
-    if isinstance(steps, str):  # the old way, until every test names functions
+    if isinstance(steps, str):  # code: test_ownership's _reads check alone (tests/fake.py)
         exec(steps, globals())  # noqa: S102 - the tests' own code
         return
     if steps and "tests" not in sys.modules:

@@ -16,7 +16,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from tests.children import audit, common
-from tests.fake import DRIVER, Hook, config, hooks
+from tests.fake import DRIVER, Hooks, config
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -113,8 +113,8 @@ def _kill_group(pid: int) -> None:
 def detect(
     *path: str | Path,
     cwd: Path,
-    before: Hook | tuple[Hook, ...] | None = None,
-    after: Hook | tuple[Hook, ...] | None = None,
+    before: Hooks = None,
+    after: Hooks = None,
     env: dict[str, str] | None = None,
     timeout: float = TIMEOUT,
 ) -> dict[str, Any]:
@@ -124,7 +124,8 @@ def detect(
     counting), ``after`` after it (by default it records ``infos()`` of
     ``tests.children.common``); both fill ``result``, which is returned.
     """
-    settings = config(path, (audit.install, *hooks(before)), hooks(after or common.record_infos))
+    before = before if isinstance(before, tuple) else (before,) if before else ()
+    settings = config(path, (audit.install, *before), after or common.record_infos)
     completed = run(settings, cwd=cwd, env=env, timeout=timeout)
     assert completed.returncode == 0, completed.stderr[-3000:]
     assert "Traceback" not in completed.stderr, completed.stderr[-3000:]

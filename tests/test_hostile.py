@@ -9,6 +9,8 @@ the report's output streams, and the isolated and in-process runtime probe.
 
 from __future__ import annotations
 
+import importlib
+import importlib.metadata
 import json
 import os
 import shutil
@@ -313,12 +315,24 @@ HEADERS = {
 }
 
 
-def test_headers_parsed_as_importlib_metadata_parses_them(tmp_path: Path) -> None:
-    """Folded lines and Unicode line breaks inside values: importlib.metadata's Version."""
-    site = tmp_path / "site"
-    info = _ort(site)
-    after = partial(hostile.parsing, cases=HEADERS, metadata=os.fspath(info / "METADATA"))
-    found = detect(site, cwd=tmp_path, after=after)["found"]
+def test_headers_parsed_as_importlib_metadata_parses_them(isolated: Path) -> None:
+    """Folded lines and Unicode line breaks inside values: importlib.metadata's Version.
+
+    In this process: each case's METADATA written over the last, then detected again.
+    """
+    metadata_file = _ort(isolated) / "METADATA"
+    found = {}
+    for name, text in HEADERS.items():
+        with metadata_file.open("w", encoding="utf-8", newline="") as stream:
+            stream.write("Metadata-Version: 2.1\nName: onnxruntime\n" + text + "\nbody\n")
+        importlib.invalidate_caches()
+        accelprobe.refresh()
+        try:
+            truth = importlib.metadata.version("onnxruntime")
+        except Exception:  # noqa: BLE001 - no usable version
+            truth = None
+        seen = accelprobe.backend_info("ort").version
+        found[name] = [truth, seen, accelprobe.installed_version("onnxruntime")]
     wrong = {name: seen for name, seen in found.items() if len(set(seen)) != 1}
     assert wrong == {}
 

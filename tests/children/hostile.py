@@ -259,32 +259,6 @@ def import_then_refresh(result: dict[str, Any]) -> None:
     result["infos"] = infos()
 
 
-# --- parsing ---------------------------------------------------------------------------------
-
-
-def parsing(result: dict[str, Any], *, cases: dict[str, str], metadata: str) -> None:
-    """Each case's headers as the METADATA file: importlib.metadata's version and ours."""
-    import importlib
-    import importlib.metadata
-
-    import accelprobe
-    from accelprobe import backends
-
-    found = {}
-    for name, text in cases.items():
-        with open(metadata, "w", encoding="utf-8", newline="") as stream:
-            stream.write("Metadata-Version: 2.1\nName: onnxruntime\n" + text + "\nbody\n")
-        importlib.invalidate_caches()
-        accelprobe.refresh()
-        try:
-            truth = importlib.metadata.version("onnxruntime")
-        except Exception:  # noqa: BLE001 - no usable version
-            truth = None
-        info = accelprobe.backend_info("ort")
-        found[name] = [truth, info.version, backends.installed_version("onnxruntime")]
-    result["found"] = found
-
-
 # --- the probe -------------------------------------------------------------------------------
 
 
