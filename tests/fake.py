@@ -161,14 +161,17 @@ def _run_driver(
     )
 
 
+def as_tuple(hooks: Hooks) -> tuple[Hook, ...]:
+    """One hook, several or none, as a tuple."""
+    if hooks is None:
+        return ()
+    return hooks if isinstance(hooks, tuple) else (hooks,)
+
+
 def steps(hooks: Hooks) -> list[tuple[str, str, dict[str, Any]]]:
     """The driver's ``before`` or ``after``: each hook as ``[module, function, arguments]``."""
-    if hooks is None:
-        hooks = ()
-    elif not isinstance(hooks, tuple):
-        hooks = (hooks,)
     found = []
-    for hook in hooks:
+    for hook in as_tuple(hooks):
         function, arguments = hook, {}
         if isinstance(hook, functools.partial):
             assert not hook.args, "a hook's arguments are keywords"

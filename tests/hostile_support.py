@@ -16,7 +16,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from tests.children import audit, common
-from tests.fake import DRIVER, Hooks, config
+from tests.fake import DRIVER, Hooks, as_tuple, config
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -124,8 +124,7 @@ def detect(
     counting), ``after`` after it (by default it records ``infos()`` of
     ``tests.children.common``); both fill ``result``, which is returned.
     """
-    before = before if isinstance(before, tuple) else (before,) if before else ()
-    settings = config(path, (audit.install, *before), after or common.record_infos)
+    settings = config(path, (audit.install, *as_tuple(before)), after or common.record_infos)
     completed = run(settings, cwd=cwd, env=env, timeout=timeout)
     assert completed.returncode == 0, completed.stderr[-3000:]
     assert "Traceback" not in completed.stderr, completed.stderr[-3000:]
