@@ -1,10 +1,18 @@
 """Run in a fresh interpreter by tests/fake.py: detect with a controlled sys.path.
 
-argv[1] is JSON: {"path": [...], "before": "code", "after": "code", "argv": [...]}.
+argv[1] is JSON: {"root": "...", "path": [...], "before": [...], "after": [...], "argv": [...]}.
 ``path`` goes in front of the interpreter's own (stdlib and the test environment, where
-accelprobe is installed); ``before`` runs before ``import accelprobe``, ``after`` after it,
-both with ``result`` (a dict printed as JSON at the end) in scope. With ``argv``, the
-driver instead runs ``python -m accelprobe ARGV`` and exits with its status.
+accelprobe is installed). ``before`` and ``after`` list calls, each ``[module, function,
+arguments]``: a function of a module of the package ``tests`` under ``root`` (see
+tests/children/__init__.py), called as ``function(result, **arguments)``; ``result`` is a
+dict printed as JSON at the end. ``before`` runs before ``import accelprobe``, ``after``
+after it. With ``argv``, the driver instead runs ``python -m accelprobe ARGV`` (after
+``before``) and exits with its status.
+
+The tests' modules are imported through a ``tests`` package made here, whose ``__path__``
+is ``root/tests``: never through ``sys.path``, so that they cannot change what detection
+finds. Each is imported only when its first call comes: a ``before`` module before
+``import accelprobe``, an ``after`` module after the modules that import loaded are recorded.
 """
 
 import json
@@ -20,7 +28,23 @@ config = json.loads(sys.argv[1])
 cwd = os.getcwd()
 sys.path[:] = config["path"] + [entry for entry in sys.path if entry not in {"", cwd}]
 result: dict[str, object] = {}
-exec(config["before"])  # noqa: S102 - the tests' own code
+
+
+def call(steps: "list[tuple[str, str, dict[str, object]]] | str") -> None:
+    """Call each ``[module, function, arguments]`` of ``steps`` with ``result``."""
+    if isinstance(steps, str):  # code: test_ownership's _reads check alone (tests/fake.py)
+        exec(steps, globals())  # noqa: S102 - the tests' own code
+        return
+    if steps and "tests" not in sys.modules:
+        tests = type(sys)("tests")
+        tests.__path__ = [os.path.join(config["root"], "tests")]
+        sys.modules["tests"] = tests
+    for module, name, arguments in steps:
+        __import__(module)
+        getattr(sys.modules[module], name)(result, **arguments)
+
+
+call(config.get("before", []))
 
 if "argv" in config:
     import runpy
@@ -40,5 +64,5 @@ result["flags"] = {
     "optimum-intel": accelprobe.backends._optimum_intel_available,
     "optimum-onnx": accelprobe.backends._optimum_onnx_available,
 }
-exec(config["after"])  # noqa: S102 - the tests' own code
+call(config.get("after", []))
 print("\n" + json.dumps(result, default=repr))

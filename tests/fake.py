@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import importlib.metadata
 import json
 import os
@@ -9,13 +10,21 @@ import subprocess
 import sys
 import sysconfig
 from pathlib import Path
-from typing import Any, Union
+from typing import Any, Callable, Union
+
+from tests.children import common
 
 Tree = dict[str, Union[str, bytes, "Tree"]]
+Hook = Callable[[dict[str, Any]], None]
+"""A function of tests/children (or a ``functools.partial`` of one with keywords) that a
+fresh interpreter calls with its ``result``: see tests/_driver.py."""
+Hooks = Union[Hook, tuple[Hook, ...], None]
+"""What a child runs before or after ``import accelprobe``: one hook, several in order, none."""
 
 # The version under test, as pip recorded it (the tests compare accelprobe's own reading).
 VERSION = importlib.metadata.version("accelprobe")
 DRIVER = Path(__file__).with_name("_driver.py").read_text(encoding="utf-8")
+ROOT = Path(__file__).resolve().parent.parent  # the driver imports ``tests`` from here
 # Children of a free-threaded interpreter run without the GIL too (-I drops PYTHON_GIL).
 GIL = ["-X", "gil=0"] if sysconfig.get_config_var("Py_GIL_DISABLED") else []
 # A backend's __init__.py: importing it during detection would fail the test loudly.
@@ -138,11 +147,11 @@ def _environment(env: dict[str, str] | None) -> dict[str, str]:
 
 
 def _run_driver(
-    config: dict[str, Any], cwd: Path, env: dict[str, str] | None
+    settings: dict[str, Any], cwd: Path, env: dict[str, str] | None
 ) -> subprocess.CompletedProcess[str]:
-    """Run tests/_driver.py with ``config`` in a fresh interpreter, warnings as errors."""
+    """Run tests/_driver.py with ``settings`` in a fresh interpreter, warnings as errors."""
     return subprocess.run(
-        [sys.executable, "-I", *GIL, "-W", "error", "-c", DRIVER, json.dumps(config)],
+        [sys.executable, "-I", *GIL, "-W", "error", "-c", DRIVER, json.dumps(settings)],
         cwd=cwd,
         env=_environment(env),
         capture_output=True,
@@ -152,6 +161,47 @@ def _run_driver(
     )
 
 
+def as_tuple(hooks: Hooks) -> tuple[Hook, ...]:
+    """One hook, several or none, as a tuple."""
+    if hooks is None:
+        return ()
+    return hooks if isinstance(hooks, tuple) else (hooks,)
+
+
+def steps(hooks: Hooks) -> list[tuple[str, str, dict[str, Any]]]:
+    """The driver's ``before`` or ``after``: each hook as ``[module, function, arguments]``."""
+    found = []
+    for hook in as_tuple(hooks):
+        function, arguments = hook, {}
+        if isinstance(hook, functools.partial):
+            assert not hook.args, "a hook's arguments are keywords"
+            function, arguments = hook.func, hook.keywords
+        module, name = function.__module__, function.__qualname__
+        assert module.startswith("tests."), f"{module}.{name} is not in the package tests"
+        assert "." not in name, f"{module}.{name} is not a module's own function"
+        found.append((module, name, arguments))
+    return found
+
+
+def config(path: tuple[str | Path, ...], before: Hooks, after: Hooks | str) -> dict[str, Any]:
+    """The driver's configuration: ``path`` first on sys.path, the hooks to call.
+
+    ``after`` as code (a string) is for test_ownership's ``_reads`` check alone, until the
+    refactor of ``src`` changes it: every other test names functions.
+    """
+    return {
+        "root": os.fspath(ROOT),
+        "path": [os.fspath(entry) for entry in path],
+        "before": steps(before),
+        "after": after if isinstance(after, str) else steps(after),
+    }
+
+
+def report_config(*path: str | Path, args: list[str], before: Hooks = None) -> dict[str, Any]:
+    """The driver's configuration to run ``python -m accelprobe ARGS`` after ``before``."""
+    return {**config(path, before, None), "argv": args}
+
+
 def cli(
     *path: str | Path,
     args: list[str],
@@ -159,32 +209,23 @@ def cli(
     env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Run ``python -m accelprobe ARGS`` in a fresh interpreter whose sys.path starts with path."""
-    config = {"path": [os.fspath(entry) for entry in path], "before": "", "argv": args}
-    return _run_driver(config, cwd, env)
-
-
-# The driver's default ``after``: every backend_info() as ``result["infos"]``.
-ALL_INFOS = (
-    "import dataclasses\n"
-    "result['infos'] = {i.name: dataclasses.asdict(i) for i in accelprobe.all_backends()}"
-)
+    return _run_driver(report_config(*path, args=args), cwd, env)
 
 
 def detect(
     *path: str | Path,
     cwd: Path,
-    before: str = "",
-    after: str = "",
+    before: Hooks = None,
+    after: Hooks | str = None,
     env: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """Import accelprobe in a fresh interpreter whose ``sys.path`` starts with ``path``.
 
+    ``before`` runs before ``import accelprobe``, ``after`` after it (see tests/_driver.py).
     Returns what the driver recorded: ``flags``, ``imported``, and whatever ``after`` adds.
     By default ``after`` records every backend_info() as ``infos``.
     """
-    after = after or ALL_INFOS
-    config = {"path": [os.fspath(entry) for entry in path], "before": before, "after": after}
-    completed = _run_driver(config, cwd, env)
+    completed = _run_driver(config(path, before, after or common.all_infos), cwd, env)
     assert completed.returncode == 0, completed.stderr
     result: dict[str, Any] = json.loads(completed.stdout.strip().rsplit("\n", 1)[-1])
     result["stderr"] = completed.stderr

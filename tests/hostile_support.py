@@ -15,7 +15,8 @@ import subprocess
 import sys
 from typing import TYPE_CHECKING, Any
 
-from tests.fake import DRIVER
+from tests.children import audit, common
+from tests.fake import DRIVER, Hooks, as_tuple, config
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -40,26 +41,6 @@ def kept(seconds: float, timeout: float) -> bool:
     slow machine cannot fail it: what it catches is a timeout ignored, not a slow start.
     """
     return seconds < 2 * timeout
-
-
-# Records, in the child, what detection opens and lists (audit events): path -> count.
-AUDIT = """
-import collections, resource, sys, time
-opened = collections.Counter()
-listed = collections.Counter()
-
-def audit(event, args):
-    if event == "open" and isinstance(args[0], str):
-        opened[args[0]] += 1
-    elif event in ("os.listdir", "os.scandir") and isinstance(args[0], str):
-        listed[args[0]] += 1
-
-sys.addaudithook(audit)
-SCALE = 1 if sys.platform == "darwin" else 1024  # ru_maxrss is in KiB on Linux
-
-def peak():
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * SCALE
-"""
 
 
 def environment(env: dict[str, str] | None = None) -> dict[str, str]:
@@ -88,7 +69,7 @@ def _capped(memory: int, *, close_stdout: bool) -> Callable[[], None] | None:
 
 
 def run(
-    config: dict[str, Any],
+    settings: dict[str, Any],
     *,
     cwd: Path,
     env: dict[str, str] | None = None,
@@ -97,12 +78,12 @@ def run(
     stdout: int | None = subprocess.PIPE,
     close_stdout: bool = False,
 ) -> subprocess.CompletedProcess[str]:
-    """Run the driver with ``config`` (see tests/_driver.py), capped, warnings as errors.
+    """Run the driver with ``settings`` (see tests/_driver.py), capped, warnings as errors.
 
     Not ``-I``: a test may set ``PYTHONIOENCODING``; the driver sets ``sys.path`` itself.
     ``close_stdout`` starts the child with file descriptor 1 closed, as ``>&-`` does.
     """
-    command = [sys.executable, "-s", "-W", "error", "-c", DRIVER, json.dumps(config)]
+    command = [sys.executable, "-s", "-W", "error", "-c", DRIVER, json.dumps(settings)]
     with subprocess.Popen(
         command,
         cwd=cwd,
@@ -132,42 +113,25 @@ def _kill_group(pid: int) -> None:
 def detect(
     *path: str | Path,
     cwd: Path,
-    before: str = "",
-    after: str = "",
+    before: Hooks = None,
+    after: Hooks = None,
     env: dict[str, str] | None = None,
     timeout: float = TIMEOUT,
 ) -> dict[str, Any]:
     """Import accelprobe in a capped child whose ``sys.path`` starts with ``path``.
 
-    ``before`` runs before ``import accelprobe`` (with AUDIT's counters and ``peak()`` in
-    scope), ``after`` after it; both fill ``result``, which is returned.
+    ``before`` runs before ``import accelprobe`` (after ``tests.children.audit`` starts
+    counting), ``after`` after it (by default it records ``infos()`` of
+    ``tests.children.common``); both fill ``result``, which is returned.
     """
-    config = {
-        "path": [os.fspath(entry) for entry in path],
-        "before": AUDIT + before,
-        "after": INFOS + (after or "result['infos'] = infos()"),
-    }
-    completed = run(config, cwd=cwd, env=env, timeout=timeout)
+    settings = config(path, (audit.install, *as_tuple(before)), after or common.record_infos)
+    completed = run(settings, cwd=cwd, env=env, timeout=timeout)
     assert completed.returncode == 0, completed.stderr[-3000:]
     assert "Traceback" not in completed.stderr, completed.stderr[-3000:]
     found: dict[str, Any] = json.loads(completed.stdout.strip().rsplit("\n", 1)[-1])
     found["stdout"] = completed.stdout
     found["stderr"] = completed.stderr
     return found
-
-
-INFOS = """
-def infos():
-    return {
-        info.name: {
-            "available": info.available,
-            "distribution": info.distribution,
-            "version": info.version,
-            "reason": info.reason,
-        }
-        for info in accelprobe.all_backends()
-    }
-"""
 
 
 def make_fifo(path: Path) -> Path:

@@ -13,6 +13,7 @@ import pytest
 
 import accelprobe
 from accelprobe import backends
+from tests.children import api
 from tests.fake import VERSION, build, dist, installed
 
 if TYPE_CHECKING:
@@ -103,9 +104,9 @@ def test_unknown_backend(name: object) -> None:
         accelprobe.backend_info(name)  # type: ignore[arg-type]
 
 
-def test_all_backends_order(isolated: Path) -> None:
+@pytest.mark.usefixtures("isolated")
+def test_all_backends_order() -> None:
     assert [info.name for info in accelprobe.all_backends()] == list(KEYS)
-    assert isolated.exists()
 
 
 def test_flags_agree_with_infos(isolated: Path) -> None:
@@ -143,8 +144,8 @@ def test_is_backend_version(isolated: Path, version: str, specifier: str, answer
     assert accelprobe.is_backend_version("ort", specifier) is answer
 
 
-def test_is_backend_version_when_not_installed(isolated: Path) -> None:
-    assert isolated.exists()
+@pytest.mark.usefixtures("isolated")
+def test_is_backend_version_when_not_installed() -> None:
     assert accelprobe.is_backend_version("openvino", ">=0") is False
 
 
@@ -346,11 +347,7 @@ def test_require(isolated: Path) -> None:
 def test_version_is_read_without_importlib_metadata(tmp_path: Path) -> None:
     from tests.fake import detect
 
-    before = "result['loaded before'] = 'importlib.metadata' in sys.modules"
-    after = (
-        "result['version'] = accelprobe.__version__\n"
-        "result['loaded after'] = 'importlib.metadata' in sys.modules\n"
-    )
+    before, after = api.metadata_loaded_before, api.version_and_metadata_loaded
     result = detect(cwd=tmp_path, before=before, after=after)
     assert result["version"] == VERSION
     assert result["loaded after"] is result["loaded before"]

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import os
 import zipfile
-from textwrap import dedent
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from tests.children import common, detection
 from tests.fake import (
-    ALL_INFOS,
     TRAP,
+    Hook,
     Tree,
     build,
     detect,
@@ -68,11 +69,7 @@ def test_each_backend_alone(tmp_path: Path, key: str) -> None:
 
 def test_everything_installed(tmp_path: Path) -> None:
     site = build(tmp_path / "site", installed(*KEYS))
-    result = detect(
-        site,
-        cwd=tmp_path,
-        after="result['selected'] = accelprobe.select_accelerator()",
-    )
+    result = detect(site, cwd=tmp_path, after=detection.selected)
     assert result["flags"] == only(*KEYS)
     assert result["selected"] == "ov"
     assert set(result["imported"]) <= ALLOWED_IMPORTS
@@ -125,8 +122,7 @@ def test_an_accepted_distribution_without_the_files_is_no_conflict(tmp_path: Pat
 def test_distribution_in_a_later_folder_is_hidden_not_a_conflict(tmp_path: Path) -> None:
     first = build(tmp_path / "user", dist("onnxruntime-gpu", "1.18.0", "onnxruntime"))
     second = build(tmp_path / "site", dist("onnxruntime", "1.17.1", "onnxruntime"))
-    after = "result['hidden'] = accelprobe.detection('ort').hidden"
-    result = detect(first, second, cwd=tmp_path, after=after + "\n" + ALL_INFOS)
+    result = detect(first, second, cwd=tmp_path, after=(common.hidden, common.all_infos))
     found = info(result, "onnxruntime")
     assert found["available"]
     assert found["distribution"] == "onnxruntime-gpu"  # it owns the copy that was found
@@ -286,39 +282,24 @@ def test_parent_init_is_never_run(tmp_path: Path) -> None:
     assert "optimum" not in result["imported"]
 
 
-HOSTILE = {
+HOSTILE: dict[str, tuple[Hook, str]] = {
     "blocked": (
-        "import sys; sys.modules['onnxruntime'] = None",
+        detection.block_onnxruntime,
         "importing onnxruntime is blocked: sys.modules['onnxruntime'] is None",
     ),
     "blocked-parent": (
-        "import sys; sys.modules['optimum'] = None",
+        detection.block_optimum,
         "importing optimum is blocked: sys.modules['optimum'] is None",
     ),
     "no-spec": (
-        "import sys, types; sys.modules['onnxruntime'] = types.ModuleType('onnxruntime')",
+        detection.module_without_spec,
         "sys.modules['onnxruntime'] has no __spec__, so its origin is unknown",
     ),
     "raising-finder": (
-        dedent("""
-            import sys
-            class Broken:
-                def find_spec(self, name, *args):
-                    if name.startswith(('onnxruntime', 'openvino')):
-                        raise RuntimeError('broken finder')
-            sys.meta_path.insert(0, Broken())
-        """),
+        detection.raising_finder,
         "looking for onnxruntime raised RuntimeError: broken finder",
     ),
-    "spec-without-origin": (
-        dedent("""
-            import sys, types, importlib.machinery as m
-            module = types.ModuleType('onnxruntime')
-            module.__spec__ = m.ModuleSpec('onnxruntime', None)
-            sys.modules['onnxruntime'] = module
-        """),
-        "onnxruntime has no location on disk",
-    ),
+    "spec-without-origin": (detection.spec_without_origin, "onnxruntime has no location on disk"),
 }
 
 
@@ -339,14 +320,7 @@ def test_module_found_under_another_name_through_a_link(tmp_path: Path) -> None:
         alias.symlink_to(site / "onnxruntime", target_is_directory=True)
     except OSError:  # pragma: no cover - Windows without the symlink privilege
         pytest.skip("cannot create symlinks here")
-    before = (
-        "import sys, types, importlib.util as u\n"
-        "for name, origin in [('onnxruntime', 'alias/__init__.py'), ('openvino', 'impl.py')]:\n"
-        "    module = types.ModuleType(name)\n"
-        f"    module.__spec__ = u.spec_from_file_location(name, {str(tmp_path)!r} + '/' + origin,"
-        " submodule_search_locations=[] if name == 'onnxruntime' else None)\n"
-        "    sys.modules[name] = module\n"
-    )
+    before = partial(detection.loaded_from_elsewhere, root=str(tmp_path))
     result = detect(site, cwd=tmp_path, before=before)
     assert info(result, "onnxruntime")["available"]  # the same folder, by another name
     assert info(result, "openvino")["reason"] == (
@@ -355,29 +329,15 @@ def test_module_found_under_another_name_through_a_link(tmp_path: Path) -> None:
 
 
 def test_legacy_finder_without_find_spec_is_skipped(tmp_path: Path) -> None:
-    before = "import sys\nclass Legacy:\n    pass\nsys.meta_path.append(Legacy())"
     site = build(tmp_path / "site", installed("onnxruntime"))
-    result = detect(site, cwd=tmp_path, before=before, after="sys.meta_path.pop()")
+    before, after = detection.legacy_finder, detection.pop_meta_path
+    result = detect(site, cwd=tmp_path, before=before, after=after)
     assert result["flags"]["onnxruntime"]
 
 
 def test_modules_already_imported_are_used(tmp_path: Path) -> None:
     site = build(tmp_path / "site", installed("onnxruntime", "optimum-intel", "optimum-onnx"))
-    before = (
-        "import sys, types, importlib.util as u\n"
-        f"site = {str(site)!r}\n"
-        "for name, init in [('onnxruntime', 'onnxruntime/__init__.py'),"
-        " ('optimum.intel', 'optimum/intel/__init__.py')]:\n"
-        "    module = types.ModuleType(name)\n"
-        "    module.__spec__ = u.spec_from_file_location(name, site + '/' + init,"
-        " submodule_search_locations=[])\n"
-        "    sys.modules[name] = module\n"
-        "parent = types.ModuleType('optimum')\n"
-        "parent.__path__ = [site + '/optimum']\n"
-        "parent.__spec__ = u.spec_from_loader('optimum', None, is_package=True)\n"
-        "parent.__spec__.submodule_search_locations = parent.__path__\n"
-        "sys.modules['optimum'] = parent\n"
-    )
+    before = partial(detection.preloaded, site=str(site))
     result = detect(site, cwd=tmp_path, before=before)
     assert result["flags"] == only("onnxruntime", "optimum-intel", "optimum-onnx")
 
@@ -447,10 +407,11 @@ def test_egg_info(tmp_path: Path, info_tree: dict[str, Any]) -> None:
 def test_odd_sys_path_entries(tmp_path: Path) -> None:
     site = build(tmp_path / "site", installed(*KEYS))
     (tmp_path / "not-a-folder.txt").write_text("x", encoding="utf-8")
-    before = (
-        "import sys, pathlib\n"
-        f"sys.path[:0] = [b'/bytes/entry', 42, pathlib.Path({str(site)!r}), {str(site)!r}, "
-        f"{str(tmp_path / 'missing')!r}, {str(tmp_path / 'not-a-folder.txt')!r}]"
+    before = partial(
+        detection.odd_entries,
+        site=str(site),
+        missing=str(tmp_path / "missing"),
+        not_a_folder=str(tmp_path / "not-a-folder.txt"),
     )
     result = detect(site, cwd=tmp_path, before=before)
     assert result["flags"] == only(*KEYS)
@@ -472,24 +433,7 @@ def test_distribution_inside_a_zip_file(tmp_path: Path) -> None:
 def test_third_party_distribution_finder(tmp_path: Path) -> None:
     code = build(tmp_path / "code", package("openvino"))
     site = build(tmp_path / "site", dist("openvino", "2024.1", info={"METADATA": ""}))
-    before = (
-        "import sys, importlib.metadata as md\n"
-        "class Dist(md.Distribution):\n"
-        "    def __init__(self, text):\n"
-        "        self.text = text\n"
-        "    def read_text(self, filename):\n"
-        "        return self.text if filename == 'METADATA' else None\n"
-        "    def locate_file(self, path):\n"
-        "        return '/nowhere'\n"
-        "class Finder:\n"
-        "    def find_spec(self, *args):\n"
-        "        return None\n"
-        "    def find_distributions(self, context):\n"
-        "        if context.name != 'openvino':\n"
-        "            return []\n"
-        "        return [Dist(None), Dist('Name: openvino\\nVersion: 2024.1\\n')]\n"
-        "sys.meta_path.append(Finder())\n"
-    )
+    before = detection.distribution_finder
     found = info(detect(code, site, cwd=tmp_path, before=before), "openvino")
     assert found["available"]
     assert found["version"] == "2024.1"
@@ -499,11 +443,10 @@ def test_removed_working_directory(tmp_path: Path) -> None:
     site = build(tmp_path / "site", installed("openvino"))
     gone = tmp_path / "gone"
     gone.mkdir()
-    before = f"import os\nos.chdir({str(gone)!r})\nos.rmdir({str(gone)!r})\nsys.path[:0] = ['', '']"
+    before = partial(detection.remove_working_directory, folder=str(gone))
     if os.name == "nt":  # pragma: no cover - Windows cannot remove the working directory
         pytest.skip("Windows cannot remove the working directory")
-    after = "result['v'] = [accelprobe.installed_version('openvino'), sys.path[0]]"
-    result = detect(site, cwd=tmp_path, before=before, after=after)
+    result = detect(site, cwd=tmp_path, before=before, after=detection.openvino_version)
     assert result["flags"] == only("openvino")
     assert result["v"] == ["1.18.0", ""]
 
@@ -519,22 +462,15 @@ def test_removed_working_directory(tmp_path: Path) -> None:
 )
 def test_disable_variable(tmp_path: Path, value: str, disabled: set[str]) -> None:
     site = build(tmp_path / "site", installed(*KEYS))
-    result = detect(site, cwd=tmp_path, env={"ACCELPROBE_DISABLE": value}, before="import logging")
+    env = {"ACCELPROBE_DISABLE": value}
+    result = detect(site, cwd=tmp_path, env=env, before=detection.import_logging)
     assert result["flags"] == {key: key not in disabled for key in KEYS}
     for key in disabled:
         assert info(result, key)["reason"] == "disabled by ACCELPROBE_DISABLE"
 
 
 def test_debug_log_names_what_was_caught(tmp_path: Path) -> None:
-    before = (
-        "import logging, sys\n"
-        "logging.basicConfig(level=logging.DEBUG, stream=sys.stderr)\n"
-        "class Broken:\n"
-        "    def find_spec(self, name, *args):\n"
-        "        if name == 'openvino':\n"
-        "            raise OSError('disk on fire')\n"
-        "sys.meta_path.insert(0, Broken())"
-    )
+    before = detection.debug_log_and_a_broken_finder
     site = build(tmp_path / "site", dist("onnxruntime", "1.0", info={"METADATA": ""}))
     result = detect(site, cwd=tmp_path, before=before, env={"ACCELPROBE_DISABLE": "bogus"})
     assert "DEBUG:accelprobe:detecting openvino failed" in result["stderr"]

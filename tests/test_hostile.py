@@ -9,18 +9,24 @@ the report's output streams, and the isolated and in-process runtime probe.
 
 from __future__ import annotations
 
+import importlib
+import importlib.metadata
 import json
 import os
 import shutil
 import signal
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 import pytest
 
-from tests.fake import Tree, build, dist, installed, metadata, package
+import accelprobe
+from accelprobe import probe
+from tests.children import audit, hostile
+from tests.fake import Hook, Tree, build, dist, installed, metadata, package, report_config
 from tests.hostile_support import NEVER, detect, kept, make_fifo, run
 from tests.runtimes import runtimes
 
@@ -31,34 +37,6 @@ pytestmark = pytest.mark.skipif(os.name == "nt", reason="FIFOs, fork and /dev fi
 
 ORT_INFO = "onnxruntime-1.17.0.dist-info"
 MIB = 1 << 20
-
-# Calls every public function; anything raised other than the documented errors is recorded.
-EXERCISE = """
-from accelprobe import backends
-problems = []
-
-def call(name, function, *expected):
-    try:
-        function()
-    except expected:
-        pass
-    except Exception as error:  # recorded for the test to show, never raised
-        problems.append(f"{name}: {type(error).__name__}")
-
-for key in ("openvino", "onnxruntime", "ipex", "optimum-intel", "optimum-onnx"):
-    call(f"backend_info({key})", lambda: accelprobe.backend_info(key))
-call("all_backends", accelprobe.all_backends)
-call("installed_version", lambda: backends.installed_version("onnxruntime"))
-call("is_backend_version", lambda: accelprobe.is_backend_version("ort", ">=1"))
-call("available_accelerators", accelprobe.available_accelerators)
-call("select_accelerator", accelprobe.select_accelerator, ImportError)
-call("refresh", accelprobe.refresh)
-result["problems"] = problems
-result["infos"] = infos()
-result["grew"] = peak() - START
-"""
-START_PEAK = "START = peak()\n"
-
 
 # --- special files where metadata is expected -----------------------------------------------
 
@@ -143,7 +121,7 @@ def test_special_files_where_metadata_is_expected(
     site = tmp_path / "site"
     site.mkdir()
     world(site)
-    result = detect(site, cwd=tmp_path, before=START_PEAK, after=EXERCISE)
+    result = detect(site, cwd=tmp_path, before=audit.start, after=hostile.exercise)
     assert result["problems"] == []
     ort = result["infos"]["onnxruntime"]
     assert ort["available"] is (version is not None), ort
@@ -162,28 +140,6 @@ def shared_tmp() -> Iterator[Path]:
     shutil.rmtree(folder, ignore_errors=True)
 
 
-UNREADABLE = """
-import os
-accelprobe.all_backends()  # everything detection imports, loaded while still privileged
-import importlib.metadata, packaging.specifiers, packaging.version
-if os.geteuid() == 0:
-    os.setegid(65534)
-    os.seteuid(65534)  # nobody: the file modes count again (root's bypass is gone)
-try:
-    open(SITE + "/onnxruntime-1.17.0.dist-info/METADATA", "rb").close()
-except PermissionError:
-    result["readable"] = False
-else:
-    result["readable"] = True
-sys.path.insert(0, SITE)
-accelprobe.refresh()
-result["infos"] = infos()
-if os.getuid() == 0:
-    os.seteuid(0)  # so that coverage can write its data
-    os.setegid(0)
-"""
-
-
 def test_unreadable_metadata_as_a_non_root_user(shared_tmp: Path) -> None:
     """METADATA that the user may not read: an unusable distribution with a reason."""
     site = shared_tmp / "site"
@@ -192,9 +148,8 @@ def test_unreadable_metadata_as_a_non_root_user(shared_tmp: Path) -> None:
         folder.chmod(0o755)
     (site / "onnxruntime" / "__init__.py").chmod(0o644)
     (site / ORT_INFO / "METADATA").chmod(0)
-    after = UNREADABLE.replace("SITE", repr(os.fspath(site)))
     try:
-        result = detect(cwd=shared_tmp, after=after)
+        result = detect(cwd=shared_tmp, after=partial(hostile.unreadable, site=os.fspath(site)))
     except AssertionError as error:
         if "PermissionError: [Errno 1]" in str(error):  # pragma: no cover - no seteuid here
             pytest.skip("cannot drop privileges to nobody here")
@@ -207,85 +162,25 @@ def test_unreadable_metadata_as_a_non_root_user(shared_tmp: Path) -> None:
 
 # --- exceptions that fail to print, finders that return junk, hostile logging -------------
 
-FINDER = """
-import importlib.machinery
-
-class Unprintable(Exception):
-    def __str__(self):
-        raise RuntimeError("__str__ raised")
-
-    __repr__ = __str__
-
-ROOTS = {"onnxruntime", "openvino", "intel_extension_for_pytorch", "optimum", "torch"}
-
-class Hostile:
-    @staticmethod
-    def find_spec(name, path=None, target=None):
-        if name.split(".")[0] not in ROOTS:
-            return None
-        BEHAVIOUR
-
-sys.meta_path.insert(0, Hostile)
-"""
-
 
 @pytest.mark.parametrize(
     "behaviour",
-    [
-        "raise Unprintable()",
-        "raise Unprintable(Unprintable())",
-        "return object()",
-        "return 42",
-        "return importlib.machinery.ModuleSpec(name, None, origin=42)",
-        (
-            "spec = importlib.machinery.ModuleSpec(name, None, is_package=True)\n"
-            "        spec.submodule_search_locations = 42\n"
-            "        return spec"
-        ),
-        (
-            "spec = importlib.machinery.ModuleSpec(name, None, origin='/nonexistent/x.py')\n"
-            "        spec.has_location = True\n"
-            "        return spec"
-        ),
-    ],
-    ids=["unprintable", "unprintable-cause", "object", "int", "origin-int", "locations", "gone"],
+    ["unprintable", "unprintable-cause", "object", "int", "origin-int", "locations", "gone"],
 )
 def test_finders_that_raise_unprintably_or_return_junk(tmp_path: Path, behaviour: str) -> None:
     site = build(tmp_path / "site", installed("onnxruntime", "openvino", "optimum-onnx"))
-    before = START_PEAK + FINDER.replace("BEHAVIOUR", behaviour)
-    result = detect(site, cwd=tmp_path, before=before, after=EXERCISE)
+    before = partial(hostile.junk_finder, behaviour=behaviour)
+    result = detect(site, cwd=tmp_path, before=before, after=hostile.exercise)
     assert result["problems"] == []
     for info in result["infos"].values():
         assert not info["available"]
         assert info["reason"]
 
 
-LOGGING = """
-import logging
-
-class Raising(logging.Handler):
-    def emit(self, record):
-        raise RuntimeError("the handler raised")
-
-def raising(record):
-    raise RuntimeError("the filter raised")
-
-logging.basicConfig(level=logging.DEBUG, stream=sys.stderr)
-HOSTILE
-"""
-
-
 @pytest.mark.parametrize(
-    "hostile",
-    [
-        "logging.getLogger().addHandler(Raising())",
-        "logging.getLogger('accelprobe').addFilter(raising)",
-        "logging.getLogger().handlers[0].addFilter(raising)",
-        "logging.getLogger('accelprobe').addHandler(Raising())",
-    ],
-    ids=["root-handler", "logger-filter", "handler-filter", "accelprobe-handler"],
+    "trouble", ["root-handler", "logger-filter", "handler-filter", "accelprobe-handler"]
 )
-def test_logging_handlers_and_filters_that_raise(tmp_path: Path, hostile: str) -> None:
+def test_logging_handlers_and_filters_that_raise(tmp_path: Path, trouble: str) -> None:
     """accelprobe logs at DEBUG (an unknown ACCELPROBE_DISABLE token) and INFO (the choice)."""
     tree: Tree = {
         **installed("optimum-intel", "openvino"),
@@ -294,8 +189,8 @@ def test_logging_handlers_and_filters_that_raise(tmp_path: Path, hostile: str) -
     site = build(tmp_path / "site", tree)
     (site / "onnxruntime-1.0.dist-info" / "METADATA").unlink()
     (site / "onnxruntime-1.0.dist-info" / "METADATA").mkdir()  # skipped, at DEBUG
-    before = START_PEAK + LOGGING.replace("HOSTILE", hostile)
-    after = EXERCISE + "result['selected'] = accelprobe.select_accelerator()\n"
+    before = partial(hostile.hostile_logging, hostile=trouble)
+    after = partial(hostile.exercise, select=True)
     env = {"ACCELPROBE_DISABLE": "no-such-backend,ipex"}
     result = detect(site, cwd=tmp_path, before=before, after=after, env=env)
     assert result["problems"] == []
@@ -304,49 +199,8 @@ def test_logging_handlers_and_filters_that_raise(tmp_path: Path, hostile: str) -
 
 # --- fork --------------------------------------------------------------------------------
 
-FORK = """
-import os, threading, time, warnings
-warnings.filterwarnings("ignore", "This process .* is multi-threaded", DeprecationWarning)
-from accelprobe import probe
-stop = False
 
-def busy():
-    while not stop:
-        BUSY
-
-BUSY  # once first, so that no import is under way in the thread when the process forks
-thread = threading.Thread(target=busy)
-thread.start()
-hung = 0
-for _ in range(30):
-    time.sleep(0.005)
-    pid = os.fork()
-    if pid == 0:  # the child: the other thread is gone, maybe inside refresh()
-        accelprobe.refresh()
-        accelprobe.backend_info("ort")
-        probe.probe("onnxruntime")
-        os._exit(0)
-    deadline = time.monotonic() + 60  # a hang, however slow the machine
-    while time.monotonic() < deadline:
-        if os.waitpid(pid, os.WNOHANG) != (0, 0):
-            break
-        time.sleep(0.01)
-    else:  # hung: one is enough to fail
-        os.kill(pid, 9)
-        os.waitpid(pid, 0)
-        hung += 1
-        break
-stop = True
-thread.join()
-result["hung"] = hung
-"""
-
-
-@pytest.mark.parametrize(
-    "busy",
-    ["accelprobe.refresh()", "probe.probe('onnxruntime'); accelprobe.refresh()"],
-    ids=["refresh", "probe"],
-)
+@pytest.mark.parametrize("busy", ["refresh", "probe"])
 def test_fork_while_another_thread_is_inside_refresh(tmp_path: Path, busy: str) -> None:
     """30 forks while another thread detects (or probes): no child hangs."""
     tree: Tree = {**runtimes(), **{f"dist{i}-1.0.dist-info": {"METADATA": "x"} for i in range(100)}}
@@ -357,19 +211,12 @@ def test_fork_while_another_thread_is_inside_refresh(tmp_path: Path, busy: str) 
     # this process runs without coverage, and the test checks accelprobe alone; the code it
     # runs is covered by the other tests.
     env = {"COVERAGE_PROCESS_START": ""}
-    result = detect(site, cwd=tmp_path, after=FORK.replace("BUSY", busy), env=env, timeout=300)
+    after = partial(hostile.fork_while_busy, busy=busy)
+    result = detect(site, cwd=tmp_path, after=after, env=env, timeout=300)
     assert result["hung"] == 0
 
 
 # --- scale: thousands of sys.path entries, huge folders, thousands of distributions --------
-
-COUNT = """
-def counted(function):
-    opened.clear()
-    listed.clear()
-    function()
-    return dict(opened), dict(listed)
-"""
 
 
 def _metadata_reads(opened: dict[str, int], root: Path) -> dict[str, int]:
@@ -382,17 +229,6 @@ def _metadata_reads(opened: dict[str, int], root: Path) -> dict[str, int]:
     }
 
 
-THOUSANDS = """
-def detection():
-    accelprobe.refresh()
-    accelprobe.backend_info("ort")
-    accelprobe.all_backends()
-
-result["opened"], result["listed"] = counted(detection)  # after sys.path grew
-result["infos"] = infos()
-"""
-
-
 def test_thousands_of_sys_path_entries(tmp_path: Path) -> None:
     """5,000 sys.path folders: each listed and each metadata file read at most once.
 
@@ -402,8 +238,8 @@ def test_thousands_of_sys_path_entries(tmp_path: Path) -> None:
     for i in range(5000):
         (folders / f"f{i}").mkdir(parents=True)
     site = build(tmp_path / "site", installed("onnxruntime", "openvino"))
-    grow = f"sys.path[1:1] = [{os.fspath(folders)!r} + f'/f{{i}}' for i in range(5000)]\n"
-    result = detect(site, cwd=tmp_path, after=COUNT + grow + THOUSANDS)
+    after = partial(hostile.thousands, folders=os.fspath(folders), count=5000)
+    result = detect(site, cwd=tmp_path, after=after)
     assert result["infos"]["onnxruntime"]["available"]
     assert _metadata_reads(result["opened"], tmp_path) == {}
     # the import system lists each folder once after refresh(); accelprobe at most once more
@@ -428,35 +264,13 @@ def huge_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     shutil.rmtree(root, ignore_errors=True)
 
 
-HUGE = """
-import os
-NAMES = [(f"file{i}.txt", f"f\u00efl\u00e9-\u0444\u0430\u0439\u043b{i}.txt") for i in range(100)]
-
-def rename(ascii):
-    for old, new in NAMES:
-        source, target = (new, old) if ascii else (old, new)
-        os.rename(os.path.join(SITE, source), os.path.join(SITE, target))
-
-def detection():
-    accelprobe.refresh()
-    accelprobe.all_backends()
-
-try:
-    rename(False)
-    result["opened"], result["listed"] = counted(detection)
-finally:
-    rename(True)
-result["infos"] = infos()
-"""
-
-
 def test_a_folder_of_100000_entries_with_non_ascii_names(huge_folder: Path, tmp_path: Path) -> None:
     """100 non-ASCII names among 100,000: the folder listed and each file read at most once.
 
     Counted, not timed: ``benchmarks/scale.py`` measures what one non-ASCII name costs.
     """
-    after = HUGE.replace("SITE", repr(os.fspath(huge_folder)))
-    result = detect(huge_folder, cwd=tmp_path, before=COUNT, after=after)
+    after = partial(hostile.huge, site=os.fspath(huge_folder))
+    result = detect(huge_folder, cwd=tmp_path, after=after)
     assert result["infos"]["onnxruntime"]["version"] == "1.18.0"
     assert _metadata_reads(result["opened"], huge_folder) == {}
     # the import system lists it once after refresh(); accelprobe at most once more
@@ -474,16 +288,11 @@ def test_a_leftover_among_2000_distributions(tmp_path: Path) -> None:
         for i in range(2000)
     }
     site = build(tmp_path / "site", {**tree, "onnxruntime": {"capi": {}}})
-    after = (
-        "result['import'] = [dict(opened), dict(listed)]\n"
-        "result['refresh'] = counted(accelprobe.refresh)\n"
-        "result['infos'] = infos()\n"
-    )
-    result = detect(site, cwd=tmp_path, before=COUNT, after=after)
+    result = detect(site, cwd=tmp_path, after=hostile.import_then_refresh)
     assert not result["infos"]["onnxruntime"]["available"]
     assert _metadata_reads(result["import"][0], site) == {}
     assert result["import"][1].get(os.fspath(site), 0) <= 2
-    assert _metadata_reads(result["refresh"][1], site) == {}
+    assert _metadata_reads(result["refresh"][0], site) == {}
 
 
 # --- parsing: the Version as importlib.metadata reads it ------------------------------------
@@ -505,49 +314,36 @@ HEADERS = {
     "version-in-body": "Summary: a\n\nVersion: 9.9\n",
 }
 
-PARSING = """
-import importlib, importlib.metadata
-from accelprobe import backends
-found = {}
-for name, text in CASES.items():
-    with open(METADATA, "w", encoding="utf-8", newline="") as stream:
-        stream.write("Metadata-Version: 2.1\\nName: onnxruntime\\n" + text + "\\nbody\\n")
-    importlib.invalidate_caches()
-    accelprobe.refresh()
-    try:
-        truth = importlib.metadata.version("onnxruntime")
-    except Exception as error:  # no usable version
-        truth = None
-    info = accelprobe.backend_info("ort")
-    found[name] = [truth, info.version, backends.installed_version("onnxruntime")]
-result["found"] = found
-"""
 
+def test_headers_parsed_as_importlib_metadata_parses_them(isolated: Path) -> None:
+    """Folded lines and Unicode line breaks inside values: importlib.metadata's Version.
 
-def test_headers_parsed_as_importlib_metadata_parses_them(tmp_path: Path) -> None:
-    """Folded lines and Unicode line breaks inside values: importlib.metadata's Version."""
-    site = tmp_path / "site"
-    info = _ort(site)
-    after = PARSING.replace("CASES", repr(HEADERS)).replace(
-        "METADATA", repr(os.fspath(info / "METADATA"))
-    )
-    found = detect(site, cwd=tmp_path, after=after)["found"]
+    In this process: each case's METADATA written over the last, then detected again.
+    """
+    metadata_file = _ort(isolated) / "METADATA"
+    found = {}
+    for name, text in HEADERS.items():
+        with metadata_file.open("w", encoding="utf-8", newline="") as stream:
+            stream.write("Metadata-Version: 2.1\nName: onnxruntime\n" + text + "\nbody\n")
+        importlib.invalidate_caches()
+        accelprobe.refresh()
+        try:
+            truth = importlib.metadata.version("onnxruntime")
+        except Exception:  # noqa: BLE001 - no usable version
+            truth = None
+        seen = accelprobe.backend_info("ort").version
+        found[name] = [truth, seen, accelprobe.installed_version("onnxruntime")]
     wrong = {name: seen for name, seen in found.items() if len(set(seen)) != 1}
     assert wrong == {}
 
 
-def test_is_backend_version_without_a_specifier(tmp_path: Path) -> None:
-    site = build(tmp_path / "site", installed("onnxruntime"))
-    after = """
-for specifier in (None, 1.17, b">=1"):
-    try:
-        accelprobe.is_backend_version("ort", specifier)
-    except ValueError:
-        result.setdefault("errors", []).append("ValueError")
-    except Exception as error:
-        result.setdefault("errors", []).append(type(error).__name__)
-"""
-    assert detect(site, cwd=tmp_path, after=after)["errors"] == ["ValueError"] * 3
+def test_is_backend_version_without_a_specifier(isolated: Path) -> None:
+    """In this process: the specifier is checked whatever detection found."""
+    build(isolated, installed("onnxruntime"))
+    accelprobe.refresh()
+    for specifier in (None, 1.17, b">=1"):
+        with pytest.raises(ValueError, match="invalid version specifier"):
+            accelprobe.is_backend_version("ort", specifier)  # type: ignore[arg-type]
 
 
 # --- the report's output streams ---------------------------------------------------------
@@ -563,8 +359,8 @@ def test_report_to_a_stream_that_cannot_encode_the_path(
     """PYTHONIOENCODING=ascii (or a Windows code page), a non-ASCII site and working folder."""
     site = build(tmp_path / NON_ASCII / "site", {**runtimes(), **installed("optimum-onnx")})
     cwd = tmp_path / NON_ASCII
-    config = {"path": [os.fspath(site)], "before": "", "argv": args}
-    completed = run(config, cwd=cwd, env={"PYTHONIOENCODING": encoding})
+    settings = report_config(site, args=args)
+    completed = run(settings, cwd=cwd, env={"PYTHONIOENCODING": encoding})
     assert completed.returncode == 0, completed.stderr[-3000:]
     assert "Traceback" not in completed.stderr
     assert "onnxruntime" in completed.stdout
@@ -595,10 +391,9 @@ def test_report_to_a_broken_pipe_or_a_full_disk(
 ) -> None:
     """``accelprobe | head -c0``, ``accelprobe >/dev/full``: the documented exit, no traceback."""
     site = build(tmp_path / "site", installed("openvino", "optimum-intel"))
-    config = {"path": [os.fspath(site)], "before": "", "argv": args}
     fd = sink()
     try:
-        completed = run(config, cwd=tmp_path, stdout=fd)
+        completed = run(report_config(site, args=args), cwd=tmp_path, stdout=fd)
     finally:
         os.close(fd)
     assert completed.returncode == UNWRITABLE, completed.stderr[-3000:]
@@ -610,24 +405,13 @@ def test_report_to_a_broken_pipe_or_a_full_disk(
 def test_report_with_stdout_closed(tmp_path: Path, args: list[str]) -> None:
     """``accelprobe >&-``: Python starts with no sys.stdout; the documented exit, no traceback."""
     site = build(tmp_path / "site", installed("openvino", "optimum-intel"))
-    config = {"path": [os.fspath(site)], "before": "", "argv": args}
-    completed = run(config, cwd=tmp_path, stdout=None, close_stdout=True)
+    settings = report_config(site, args=args)
+    completed = run(settings, cwd=tmp_path, stdout=None, close_stdout=True)
     assert completed.returncode == UNWRITABLE, completed.stderr[-3000:]
     assert "Traceback" not in completed.stderr
 
 
 # --- the isolated probe ------------------------------------------------------------------
-
-ISOLATED = """
-import dataclasses, time
-from accelprobe import probe
-START = peak()
-started = time.monotonic()
-found = probe.probe("onnxruntime", verify=VERIFY, isolated=True, timeout=TIMEOUT)
-result["seconds"] = time.monotonic() - started
-result["found"] = dataclasses.asdict(found)
-result["grew"] = peak() - START
-"""
 
 
 def probe_isolated(
@@ -637,13 +421,13 @@ def probe_isolated(
     timeout: float = NEVER,
     verify: bool = False,
     env: dict[str, str] | None = None,
-    before: str = "",
+    before: Hook | None = None,
 ) -> dict[str, Any]:
     """Probe the fake onnxruntime in a child, its behaviour picked by ``mode``."""
     site = tmp_path / "site"
     if not site.exists():
         build(site, runtimes())
-    after = ISOLATED.replace("VERIFY", str(verify)).replace("TIMEOUT", repr(timeout))
+    after = partial(hostile.probe_isolated, verify=verify, timeout=timeout)
     env = {"FAKE_RUNTIME": mode, **(env or {})}
     return detect(site, cwd=tmp_path, before=before, after=after, env=env, timeout=3 * timeout)
 
@@ -738,9 +522,8 @@ def test_isolated_result_line_of_the_wrong_shape(tmp_path: Path, line: object) -
 
 def test_report_probe_json_with_a_result_of_the_wrong_shape(tmp_path: Path) -> None:
     site = build(tmp_path / "site", runtimes())
-    config = {"path": [os.fspath(site)], "before": "", "argv": ["--probe", "--json"]}
     env = {"FAKE_RUNTIME": "result", "FAKE_RESULT": '{"ok": true}'}
-    completed = run(config, cwd=tmp_path, env=env)
+    completed = run(report_config(site, args=["--probe", "--json"]), cwd=tmp_path, env=env)
     assert completed.returncode == 0, completed.stderr[-3000:]
     probes = {entry["name"]: entry["probe"] for entry in json.loads(completed.stdout)["backends"]}
     assert "wrong shape" in probes["onnxruntime"]["reason"]
@@ -761,31 +544,32 @@ def test_isolated_crash_after_a_complete_result(tmp_path: Path, mode: str, endin
     assert found["reason"].endswith(ending)
 
 
-TIMEOUTS = """
-from accelprobe import probe
-for timeout in (float("inf"), float("-inf"), float("nan"), 0, -1, 0.0, True, "3", None, 10**400):
-    try:
-        probe.probe("onnxruntime", isolated=True, timeout=timeout)
-    except ValueError as error:
-        result.setdefault("errors", []).append(str(error))
-    else:
-        result.setdefault("errors", []).append(None)
-"""
-
-
-def test_isolated_timeout_must_be_positive_and_finite(tmp_path: Path) -> None:
-    site = build(tmp_path / "site", runtimes())
-    errors = detect(site, cwd=tmp_path, after=TIMEOUTS)["errors"]
-    assert len(errors) == 10
-    for error in errors:
-        assert error is not None
-        assert error.startswith("timeout must be a positive finite number of seconds, not ")
+def test_isolated_timeout_must_be_positive_and_finite(isolated: Path) -> None:
+    """In this process: the timeout is checked before anything starts."""
+    build(isolated, runtimes())
+    accelprobe.refresh()
+    for timeout in (
+        float("inf"),
+        float("-inf"),
+        float("nan"),
+        0,
+        -1,
+        0.0,
+        True,
+        "3",
+        None,
+        10**400,
+    ):
+        with pytest.raises(
+            ValueError, match=r"^timeout must be a positive finite number of seconds, not "
+        ):
+            probe.probe("onnxruntime", isolated=True, timeout=timeout)  # type: ignore[arg-type]
 
 
 def test_isolated_probe_with_a_huge_sys_path(tmp_path: Path) -> None:
     """A 200 KiB sys.path (over Linux's 128 KiB limit for one argument) reaches the child."""
     padding = "/nonexistent/" + "p" * 200
-    before = f"sys.path.extend({padding!r} + str(i) for i in range(1000))\n"
+    before = partial(hostile.extend_path, prefix=padding, count=1000)
     found = probe_isolated(tmp_path, "", before=before)["found"]
     assert found["ok"], found["reason"]
 
@@ -805,45 +589,13 @@ def test_isolated_probe_leaves_no_temporary_folder(tmp_path: Path) -> None:
 
 # --- the in-process probe, from many threads -----------------------------------------------
 
-THREADS = """
-import logging, threading, warnings
-from accelprobe import probe
-stdout = sys.stdout
-filters = list(warnings.filters)
-showwarning = warnings.showwarning
-root = logging.getLogger()
-state = (list(root.handlers), list(root.filters), root.level, root.manager.disable)
-accelprobe.select_accelerator(device="cpu")  # the runtime's import swaps sys.stdout
-accelprobe.refresh()
-assert sys.stdout is stdout
-
-def select():
-    for _ in range(5):
-        accelprobe.select_accelerator(device="cpu")
-        accelprobe.refresh()  # forget the result: the next call probes again
-
-def host():
-    for i in range(200):
-        print(f"host line {i}")  # another thread's output is never captured
-
-threads = [threading.Thread(target=select) for _ in range(8)] + [threading.Thread(target=host)]
-for thread in threads:
-    thread.start()
-for thread in threads:
-    thread.join()
-result["same_stdout"] = sys.stdout is stdout
-result["filters"] = warnings.filters == filters
-result["showwarning"] = warnings.showwarning is showwarning
-now = (list(root.handlers), list(root.filters), root.level, root.manager.disable)
-result["logging"] = now == state
-"""
-
 
 def test_in_process_probes_from_many_threads(tmp_path: Path) -> None:
     """One at a time; the host's sys.stdout, warnings and logging are left as they were."""
     site = build(tmp_path / "site", {**runtimes(), **installed("optimum-onnx")})
-    before = "import logging\nlogging.basicConfig(level=logging.WARNING)\n"
-    result = detect(site, cwd=tmp_path, before=before, after=THREADS, env={"FAKE_RUNTIME": "noisy"})
+    before = partial(hostile.basic_logging, level="WARNING")
+    env = {"FAKE_RUNTIME": "noisy"}
+    result = detect(site, cwd=tmp_path, before=before, after=hostile.probes_from_threads, env=env)
     assert {key: result[key] for key in ("same_stdout", "filters", "showwarning", "logging")} == {
         "same_stdout": True,
         "filters": True,

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from tests.children import common, integration
 from tests.fake import detect
 
 pytestmark = pytest.mark.integration
@@ -63,14 +64,7 @@ def wheels() -> dict[str, Path]:
 
 
 def run(wheels: dict[str, Path], *names: str, cwd: Path) -> dict[str, Any]:
-    after = (
-        "import dataclasses\n"
-        "result['infos'] = {i.name: dataclasses.asdict(i) for i in accelprobe.all_backends()}\n"
-        "try:\n"
-        "    result['selected'] = accelprobe.select_accelerator()\n"
-        "except ImportError as error:\n"
-        "    result['selected'] = str(error)\n"
-    )
+    after = (common.all_infos, integration.selected)
     return detect(*(wheels[name] for name in names), cwd=cwd, after=after)
 
 
@@ -148,26 +142,8 @@ def runtimes() -> Path:
     return folder
 
 
-PROBE = """
-import dataclasses
-from accelprobe import probe
-for name in ('onnxruntime', 'openvino'):
-    for isolated in (False, True):
-        found = probe.probe(name, verify=True, isolated=isolated)
-        result[f'{name} {isolated}'] = dataclasses.asdict(found)
-def attempt(**kwargs):
-    try:
-        return accelprobe.select_accelerator(require_optimum=False, **kwargs)
-    except ImportError as error:
-        return str(error)
-result['cpu'] = attempt(device='cpu')
-result['cpu ort'] = attempt(device='cpu', candidates=['ort'])
-result['cuda'] = attempt(device='cuda')
-"""
-
-
 def test_probe_real_runtimes_on_the_cpu(runtimes: Path, tmp_path: Path) -> None:
-    result = detect(runtimes, cwd=tmp_path, after=PROBE)
+    result = detect(runtimes, cwd=tmp_path, after=integration.probe_real_runtimes)
     for isolated in (False, True):
         ort = result[f"onnxruntime {isolated}"]
         assert ort["ok"], ort["reason"]

@@ -7,11 +7,13 @@ fresh interpreter and records the class it returned, or the error, and what it i
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from accelprobe import models
+from tests.children import models as child
 from tests.fake import Tree, build, detect, dist, installed, merge
 
 if TYPE_CHECKING:
@@ -74,24 +76,12 @@ def site(
     return merge(*trees)
 
 
-CALL = """
-import accelprobe.models
-before = set(sys.modules)
-try:
-    found = accelprobe.models.model_class(*ARGS)
-    result['class'] = found.__module__ + '.' + found.__name__
-except Exception as error:
-    result['error'] = [type(error).__name__, str(error)]
-result['loaded'] = sorted(set(sys.modules) - before)
-"""
-
-
 def call(
     tmp_path: Path, tree: Tree, *args: object, env: dict[str, str] | None = None
 ) -> dict[str, Any]:
     """Build ``tree`` and run ``model_class(*args)`` against it in a fresh interpreter."""
     folder = build(tmp_path / "site", tree)
-    return detect(folder, cwd=tmp_path, after=CALL.replace("ARGS", repr(args)), env=env)
+    return detect(folder, cwd=tmp_path, after=partial(child.model_class, args=list(args)), env=env)
 
 
 ALL = ("ov", "ort", "ipex")
@@ -233,12 +223,7 @@ def test_accelerator_errors_come_from_select_accelerator(
 
 
 def test_importing_the_module_costs_nothing(tmp_path: Path) -> None:
-    code = (
-        "loaded = set(sys.modules)\n"
-        "import accelprobe.models\n"
-        "result['loaded'] = sorted(set(sys.modules) - loaded)\n"
-    )
-    result = detect(build(tmp_path / "site", site(*ALL)), cwd=tmp_path, after=code)
+    result = detect(build(tmp_path / "site", site(*ALL)), cwd=tmp_path, after=child.import_models)
     assert "accelprobe.models" not in result["imported"]  # import accelprobe leaves it alone
     assert result["loaded"] == ["accelprobe.models"]
 

@@ -9,13 +9,16 @@ import base64
 import hashlib
 import json
 import zipfile
+from functools import partial
 from typing import TYPE_CHECKING
 
 import pytest
 
+from tests.children import common, ownership
 from tests.fake import (
     BACKEND_DISTS,
     TRAP,
+    Hook,
     Tree,
     build,
     detect,
@@ -81,16 +84,7 @@ def test_the_last_installed_owns_the_shared_files(tmp_path: Path, last: str) -> 
         wheel(second[0], "1.31.1" if second[0].endswith("gpu") else "1.32.0", second[1]),
     )
     site = build(tmp_path / "site", tree)
-    after = (
-        "import sys\n"
-        "opened = []\n"
-        "sys.addaudithook(lambda event, args: event == 'open' and opened.append(str(args[0])))\n"
-        "accelprobe.refresh()\n"
-        "result['opened'] = [p for p in opened if '/onnxruntime/' in p.replace(chr(92), '/')]\n"
-        "result['info'] = accelprobe.backend_info('ort').__dict__\n"
-        "result['ok'] = accelprobe.is_backend_version('ort', '>=1.32')\n"
-    )
-    result = detect(site, cwd=tmp_path, after=after)
+    result = detect(site, cwd=tmp_path, after=ownership.owner_after_refresh)
     found = result["info"]
     assert (found["distribution"], found["available"]) == (last, True)
     assert found["version"] == ("1.31.1" if last.endswith("gpu") else "1.32.0")
@@ -111,11 +105,7 @@ def test_the_same_version_of_two_distributions_is_told_by_a_small_file(tmp_path:
 
 def test_no_hashing_without_a_second_distribution(tmp_path: Path) -> None:
     site = build(tmp_path / "site", wheel("onnxruntime", "1.32.0", ort_files("onnxruntime", "1")))
-    before = (
-        "opened = []\n"
-        "sys.addaudithook(lambda event, args: event == 'open' and opened.append(str(args[0])))\n"
-    )
-    after = "result['opened'] = [p for p in opened if 'RECORD' in p or '/onnxruntime/' in p]"
+    before, after = ownership.count_opens, ownership.opened_records
     result = detect(site, cwd=tmp_path, before=before, after=after)
     assert result["flags"]["onnxruntime"]
     assert result["opened"] == []
@@ -175,7 +165,7 @@ def test_a_nested_leftover_is_a_leftover_not_an_error(tmp_path: Path) -> None:
         {"optimum": {"onnxruntime": {"__pycache__": {"modeling.cpython-311.pyc": "x"}}}},
     )
     site = build(tmp_path / "site", tree)
-    after = "d = accelprobe.detection('optimum-onnx')\nresult['d'] = [d.status, d.remedy]"
+    after = partial(ownership.status_and_remedy, key="optimum-onnx")
     result = detect(site, cwd=tmp_path, after=after)
     status, remedy = result["d"]
     assert status == "leftover"
@@ -199,7 +189,7 @@ def install():
 """
 
 
-def editable(tmp_path: Path, style: str) -> tuple[Path, str]:
+def editable(tmp_path: Path, style: str) -> tuple[Path, Hook]:
     """An editable install of ``my-ort`` (it provides ``onnxruntime``) in the style given."""
     project = build(tmp_path / "project", {"src": package("onnxruntime")})
     source = project / "src"
@@ -227,7 +217,7 @@ def editable(tmp_path: Path, style: str) -> tuple[Path, str]:
             },
         },
     )
-    return site, f"import site\nsite.addsitedir({str(site)!r})\n"
+    return site, partial(common.add_site_dir, folder=str(site))
 
 
 @pytest.mark.parametrize("style", ["setuptools-finder", "setuptools-path", "hatchling"])
@@ -297,15 +287,7 @@ def test_ipex_needs_the_torch_it_was_built_for(
     if torch:
         tree = merge(tree, dist("torch", torch, "torch"))
     site = build(tmp_path / "site", tree)
-    after = (
-        "d = accelprobe.detection('ipex')\n"
-        "result['d'] = [d.status, d.available, d.distribution, d.reason, d.remedy]\n"
-        "try:\n"
-        "    accelprobe.select_accelerator('ipex', require_optimum=False)\n"
-        "except ImportError as error:\n"
-        "    result['error'] = str(error)\n"
-    )
-    result = detect(site, cwd=tmp_path, after=after)
+    result = detect(site, cwd=tmp_path, after=ownership.ipex_without_its_torch)
     status, available, distribution, said, remedy = result["d"]
     assert (status, available, distribution) == ("unusable", False, "intel-extension-for-pytorch")
     assert said.startswith(reason)
@@ -329,14 +311,7 @@ def test_ipex_with_its_torch_is_available(tmp_path: Path) -> None:
 def test_optimum_intel_2_has_no_ipex_integration(tmp_path: Path) -> None:
     tree = installed("openvino", "ipex", "optimum-intel")
     del folder(tree, "optimum", "intel")["ipex"]
-    after = (
-        "result['ready'] = accelprobe.available_accelerators()\n"
-        "try:\n"
-        "    accelprobe.select_accelerator('ipex')\n"
-        "except ImportError as error:\n"
-        "    result['error'] = str(error)\n"
-    )
-    result = detect(build(tmp_path / "site", tree), cwd=tmp_path, after=after)
+    result = detect(build(tmp_path / "site", tree), cwd=tmp_path, after=ownership.ready_then_ipex)
     assert result["ready"] == ["ov"]
     assert "optimum-intel 1.18.0 has no optimum.intel.ipex" in result["error"]
     assert result["error"].endswith('install with: pip install "optimum-intel[ipex]<2"')
@@ -344,12 +319,7 @@ def test_optimum_intel_2_has_no_ipex_integration(tmp_path: Path) -> None:
 
 def test_a_disabled_backend_points_at_the_variable(tmp_path: Path) -> None:
     site = build(tmp_path / "site", installed("openvino", "optimum-intel"))
-    after = (
-        "try:\n"
-        "    accelprobe.select_accelerator('ov')\n"
-        "except ImportError as error:\n"
-        "    result['error'] = str(error)\n"
-    )
+    after = partial(common.select_error, accelerator="ov")
     result = detect(site, cwd=tmp_path, after=after, env={"ACCELPROBE_DISABLE": "ov"})
     assert result["error"].endswith("remove openvino from ACCELPROBE_DISABLE to enable it")
     assert "pip install" not in result["error"]
@@ -360,14 +330,8 @@ def test_a_disabled_backend_points_at_the_variable(tmp_path: Path) -> None:
 
 def test_a_module_upgraded_while_loaded(tmp_path: Path) -> None:
     site = build(tmp_path / "site", installed("onnxruntime", version="1.32.0"))
-    before = (
-        "import types, importlib.util\n"
-        f"spec = importlib.util.spec_from_file_location('onnxruntime', "
-        f"{str(site / 'onnxruntime' / '__init__.py')!r})\n"
-        "module = types.ModuleType('onnxruntime')\n"
-        "module.__spec__, module.__version__ = spec, '1.31.1'\n"
-        "sys.modules['onnxruntime'] = module\n"
-    )
+    init = str(site / "onnxruntime" / "__init__.py")
+    before = partial(common.loaded, module="onnxruntime", init=init, version="1.31.1")
     found = info(detect(site, cwd=tmp_path, before=before), "onnxruntime")
     assert found["available"]
     assert found["version"] == "1.31.1"
@@ -379,7 +343,7 @@ def test_a_module_upgraded_while_loaded(tmp_path: Path) -> None:
 
 def test_installed_version_of_any_distribution(tmp_path: Path) -> None:
     site = build(tmp_path / "site", {**dist("numpy", "2.3.1", "numpy"), **dist("bad", "", "bad")})
-    after = "result['v'] = [accelprobe.installed_version(n) for n in ('numpy', 'NumPy', 'bad')]"
+    after = partial(ownership.installed_versions, names=["numpy", "NumPy", "bad"])
     assert detect(site, cwd=tmp_path, after=after)["v"] == ["2.3.1", "2.3.1", None]
 
 
@@ -399,16 +363,7 @@ def test_package_without_init_in_its_parent(tmp_path: Path) -> None:
 
 
 def test_detection_record_and_hidden(tmp_path: Path) -> None:
-    after = (
-        "d = accelprobe.detection('ov')\n"
-        "result['d'] = [repr(d), d.hidden, d.conflicts, d.remedy, d.module]\n"
-        "result['bad'] = accelprobe.is_backend_version('ov', '>=1') \n"
-        "try:\n"
-        "    accelprobe.is_backend_version('ov', None)\n"
-        "except ValueError as error:\n"
-        "    result['error'] = str(error)\n"
-    )
-    result = detect(cwd=tmp_path, after=after)
+    result = detect(cwd=tmp_path, after=ownership.openvino_record)
     assert result["d"] == [
         "<Detection openvino: missing, no module named 'openvino'>",
         [],
@@ -482,18 +437,8 @@ def test_a_zip_that_cannot_be_read_again(tmp_path: Path) -> None:
     archive = tmp_path / "bundle.zip"
     with zipfile.ZipFile(archive, "w") as bundle:
         bundle.writestr("openvino/__init__.py", "")
-    before = (
-        "import zipfile\n"
-        "class Damaged(zipfile.ZipFile):\n"
-        "    def __init__(self, *args, **kwargs):\n"
-        "        raise OSError('damaged')\n"
-        "zipfile.ZipFile = Damaged\n"
-    )
-    found = info(detect(archive, cwd=tmp_path, before=before), "openvino")
+    found = info(detect(archive, cwd=tmp_path, before=ownership.damaged_zips), "openvino")
     assert found["reason"] == f"{archive} cannot be read as a zip file (OSError: damaged)"
-
-
-ALL = "result['infos'] = {i.name: i.__dict__ for i in accelprobe.all_backends()}"
 
 
 @pytest.mark.parametrize(
@@ -553,12 +498,7 @@ def test_a_pth_that_does_not_make_an_owner(tmp_path: Path, meta: str, direct_url
 def test_a_path_that_cannot_be_resolved(tmp_path: Path) -> None:
     code = build(tmp_path / "code", package("onnxruntime"))
     site = build(tmp_path / "site", {"_my_ort.pth": f"{code}\n"})
-    before = (
-        "import os.path\n"
-        "def realpath(path, **kwargs):\n"
-        "    raise OSError('unresolvable')\n"
-        "os.path.realpath = realpath\n"
-    )
+    before = ownership.unresolvable_paths
     found = info(detect(code, site, cwd=tmp_path, before=before), "onnxruntime")
     assert found["reason"].startswith("onnxruntime at ")
 
@@ -573,34 +513,14 @@ def test_a_leftover_whose_distribution_is_in_another_folder(tmp_path: Path) -> N
 @pytest.mark.parametrize(
     ("before", "reason"),
     [
+        (ownership.unlocatable_openvino, "openvino has no location on disk"),
         (
-            (
-                "class Paths:\n"
-                "    def __iter__(self):\n"
-                "        raise OSError('no')\n"
-                "class Spec:\n"
-                "    origin = None\n"
-                "    submodule_search_locations = Paths()\n"
-                "class Finder:\n"
-                "    def find_spec(self, name, path=None, target=None):\n"
-                "        return Spec() if name == 'openvino' else None\n"
-                "sys.meta_path.insert(0, Finder())\n"
-            ),
-            "openvino has no location on disk",
-        ),
-        (
-            (
-                "class Finder:\n"
-                "    def find_spec(self, name, path=None, target=None):\n"
-                "        if name == 'openvino':\n"
-                "            raise KeyError(name)\n"
-                "sys.meta_path.insert(0, Finder())\n"
-            ),
+            partial(ownership.raising_finder, module="openvino", error="KeyError"),
             "looking for openvino raised KeyError: 'openvino'",
         ),
     ],
 )
-def test_finders_that_misbehave(tmp_path: Path, before: str, reason: str) -> None:
+def test_finders_that_misbehave(tmp_path: Path, before: Hook, reason: str) -> None:
     found = info(detect(cwd=tmp_path, before=before), "openvino")
     assert found["reason"] == reason
 
@@ -608,31 +528,20 @@ def test_finders_that_misbehave(tmp_path: Path, before: str, reason: str) -> Non
 @pytest.mark.parametrize(
     ("ipex", "before", "reason"),
     [
-        ({"__pycache__": {}}, "", "optimum.intel.ipex is a folder without __init__.py"),
+        ({"__pycache__": {}}, None, "optimum.intel.ipex is a folder without __init__.py"),
         (
             {"__init__.py": TRAP},
-            (
-                "class Finder:\n"
-                "    def find_spec(self, name, path=None, target=None):\n"
-                "        if name == 'optimum.intel.ipex':\n"
-                "            raise RuntimeError('no')\n"
-                "sys.meta_path.insert(0, Finder())\n"
-            ),
+            partial(ownership.raising_finder, module="optimum.intel.ipex", error="RuntimeError"),
             "looking for optimum.intel.ipex raised RuntimeError: no",
         ),
     ],
 )
 def test_an_integration_that_is_not_there(
-    tmp_path: Path, ipex: Tree, before: str, reason: str
+    tmp_path: Path, ipex: Tree, before: Hook | None, reason: str
 ) -> None:
     tree = installed("ipex", "optimum-intel")
     folder(tree, "optimum", "intel")["ipex"] = ipex
-    after = (
-        "try:\n"
-        "    accelprobe.select_accelerator('ipex')\n"
-        "except ImportError as error:\n"
-        "    result['error'] = str(error)\n"
-    )
+    after = partial(common.select_error, accelerator="ipex")
     result = detect(build(tmp_path / "site", tree), cwd=tmp_path, before=before, after=after)
     assert reason in result["error"]
 
@@ -678,7 +587,7 @@ def test_a_stray_file_in_an_editable_project_shadows_the_install(tmp_path: Path)
             "foo-1.0.dist-info": {"METADATA": metadata("foo", "1.0"), "RECORD": "foo.pth,,\n"},
         },
     )
-    before = f"import site\nsite.addsitedir({str(site)!r})\n"
+    before = partial(common.add_site_dir, folder=str(site))
     found = info(detect(project, site, cwd=tmp_path, before=before), "onnxruntime")
     assert not found["available"]
     assert found["reason"].startswith(f"a file {project / 'onnxruntime.py'} shadows onnxruntime")
@@ -712,18 +621,9 @@ def test_loaded_versions_as_runtimes_spell_them(
 ) -> None:
     _, module = BACKEND_DISTS[key]
     site = build(tmp_path / "site", installed(key, version=installed_as))
-    before = (
-        "import types, importlib.util\n"
-        f"spec = importlib.util.spec_from_file_location({module!r}, "
-        f"{str(site / module / '__init__.py')!r})\n"
-        f"module = types.ModuleType({module!r})\n"
-        f"module.__spec__, module.__version__ = spec, {loaded!r}\n"
-        f"sys.modules[{module!r}] = module\n"
-    )
-    after = (
-        f"result['v'] = [accelprobe.detection({key!r}).version, "
-        f"accelprobe.detection({key!r}).reason]"
-    )
+    init = str(site / module / "__init__.py")
+    before = partial(common.loaded, module=module, init=init, version=loaded)
+    after = partial(ownership.loaded_version, key=key)
     found, reason = detect(site, cwd=tmp_path, before=before, after=after)["v"]
     assert found == version
     assert ("restart" in reason) is (version != installed_as)
@@ -738,12 +638,7 @@ def test_file_contents_are_not_kept_after_detection(tmp_path: Path) -> None:
 def test_a_namespace_parent_imported_then_sys_path_grows(tmp_path: Path) -> None:
     first = build(tmp_path / "first", installed("optimum-intel"))
     later = build(tmp_path / "later", installed("optimum-onnx"))
-    after = (
-        "import optimum\n"
-        f"sys.path.append({str(later)!r})\n"
-        "accelprobe.refresh()\n"
-        "result['ok'] = accelprobe.is_optimum_onnx_available()"
-    )
+    after = partial(ownership.import_optimum_then_grow_path, later=str(later))
     assert detect(first, cwd=tmp_path, after=after)["ok"] is True
 
 
@@ -780,23 +675,11 @@ def test_hidden_ignores_the_same_folder_reached_through_a_link(tmp_path: Path) -
     site = build(tmp_path / "site", installed("onnxruntime"))
     link = tmp_path / "link"
     link.symlink_to(site, target_is_directory=True)
-    after = "result['hidden'] = accelprobe.detection('ort').hidden"
-    assert detect(site, link, cwd=tmp_path, after=after)["hidden"] == []
+    assert detect(site, link, cwd=tmp_path, after=common.hidden)["hidden"] == []
 
 
 def test_refresh_survives_a_finder_whose_invalidate_caches_raises(tmp_path: Path) -> None:
     site = build(tmp_path / "site", installed("openvino"))
-    before = (
-        "class Broken:\n"
-        "    def find_spec(self, *args):\n"
-        "        return None\n"
-        "    def invalidate_caches(self):\n"
-        "        raise RuntimeError('broken')\n"
-        "class Plain:\n"
-        "    def find_spec(self, *args):\n"
-        "        return None\n"
-        "sys.meta_path[:0] = [Broken(), Plain()]\n"
-    )
-    after = "result['ok'] = [b.available for b in accelprobe.refresh()]"
+    before, after = ownership.finders_without_caches, ownership.refreshed
     result = detect(site, cwd=tmp_path, before=before, after=after)
     assert result["ok"] == [True, False, False, False, False]

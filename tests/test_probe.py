@@ -5,10 +5,13 @@ from __future__ import annotations
 import io
 import json
 import threading
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from accelprobe import probe
+from tests.children import probe as child
 from tests.fake import build, cli, detect, installed
 from tests.hostile_support import NEVER
 from tests.runtimes import runtimes
@@ -16,22 +19,12 @@ from tests.runtimes import runtimes
 if TYPE_CHECKING:
     from pathlib import Path
 
-PROBE_ALL = """
-import dataclasses
-from accelprobe import probe
-result['probes'] = {
-    name: dataclasses.asdict(probe.probe(name, verify=VERIFY, isolated=ISOLATED, timeout=NEVER))
-    for name in ('onnxruntime', 'openvino', 'ipex')
-}
-"""
-
 
 def probe_all(
     site: Path, cwd: Path, *, verify: bool, isolated: bool, mode: str = ""
 ) -> dict[str, Any]:
-    code = PROBE_ALL.replace("VERIFY", str(verify)).replace("ISOLATED", str(isolated))
-    code = code.replace("NEVER", repr(NEVER))
-    result = detect(site, cwd=cwd, after=code, env={"FAKE_RUNTIME": mode} if mode else None)
+    after = partial(child.probe_all, verify=verify, isolated=isolated, timeout=NEVER)
+    result = detect(site, cwd=cwd, after=after, env={"FAKE_RUNTIME": mode} if mode else None)
     probes: dict[str, Any] = result["probes"]
     return probes
 
@@ -133,12 +126,7 @@ def test_ipex_without_an_xpu(tmp_path: Path, mode: str, names: list[str]) -> Non
 def test_isolated_survives_hostile_runtimes(tmp_path: Path, mode: str, reason: str) -> None:
     site = build(tmp_path / "site", runtimes())
     timeout = 3 if mode == "hang" else NEVER  # a probe that ends must never meet its timeout
-    after = (
-        "import dataclasses\n"
-        "from accelprobe import probe\n"
-        f"found = probe.probe('onnxruntime', isolated=True, timeout={timeout})\n"
-        "result['found'] = dataclasses.asdict(found)\n"
-    )
+    after = partial(child.probe_isolated, timeout=timeout)
     result = detect(site, cwd=tmp_path, after=after, env={"FAKE_RUNTIME": mode})
     found = result["found"]
     assert not found["ok"]
@@ -146,75 +134,35 @@ def test_isolated_survives_hostile_runtimes(tmp_path: Path, mode: str, reason: s
     assert found["reason"].startswith(reason)
 
 
-@pytest.mark.parametrize(
-    "hostile",
-    [
-        "sys.executable = '/nonexistent/python'",
-        "sys.executable = None",
-        "sys.executable = 'python\\0'",
-        "import tempfile; tempfile.tempdir = '/nonexistent/tmp'",
-    ],
-    ids=["no-interpreter", "none", "nul", "no-temporary-folder"],
-)
-def test_isolated_probe_that_cannot_start(tmp_path: Path, hostile: str) -> None:
+@pytest.mark.parametrize("how", ["no-interpreter", "none", "nul", "no-temporary-folder"])
+def test_isolated_probe_that_cannot_start(tmp_path: Path, how: str) -> None:
     site = build(tmp_path / "site", runtimes())
-    after = (
-        "from accelprobe import probe\n"
-        f"{hostile}\n"
-        "result['reason'] = probe.probe('ort', isolated=True).reason\n"
-    )
-    result = detect(site, cwd=tmp_path, after=after)
+    result = detect(site, cwd=tmp_path, after=partial(child.unstartable, how=how))
     assert result["reason"].startswith("the onnxruntime probe could not start: ")
 
 
 def test_in_process_probe_without_stdout(tmp_path: Path) -> None:
     """pythonw has no sys.stdout: the probe neither needs one nor leaves one behind."""
     site = build(tmp_path / "site", runtimes())
-    after = (
-        "from accelprobe import probe\n"
-        "saved, sys.stdout = sys.stdout, None\n"
-        "found = probe.probe('ort', verify=True)\n"
-        "result['none'] = sys.stdout is None\n"
-        "sys.stdout = saved\n"
-        "result['ok'] = found.ok\n"
-        "result['cuda'] = found.devices[1].detail\n"
-    )
-    result = detect(site, cwd=tmp_path, after=after)
+    result = detect(site, cwd=tmp_path, after=child.without_stdout)
     assert result["none"] is True
     assert result["ok"] is True
     assert result["cuda"] == "fell back to CPUExecutionProvider: CUDA provider is not usable"
 
 
-def test_probe_of_a_missing_runtime_and_bad_names(tmp_path: Path) -> None:
-    after = """
-from accelprobe import probe
-found = probe.probe('ov')
-result['reason'] = found.reason
-result['same'] = probe.probe('openvino') is found
-for name in ('optimum-intel', 'cuda'):
-    try:
-        probe.probe(name)
-    except ValueError as error:
-        result[name] = str(error)
-"""
-    result = detect(cwd=tmp_path, after=after)
-    assert result["reason"] == "not installed: no module named 'openvino'"
-    assert result["same"] is True  # cached
-    assert result["optimum-intel"] == (
+@pytest.mark.usefixtures("isolated")
+def test_probe_of_a_missing_runtime_and_bad_names() -> None:
+    """In this process: nothing is imported to tell that a runtime is missing."""
+    found = probe.probe("ov")
+    assert found.reason == "not installed: no module named 'openvino'"
+    assert probe.probe("openvino") is found  # cached
+    with pytest.raises(ValueError, match="knows the runtimes") as error:
+        probe.probe("optimum-intel")
+    assert str(error.value) == (
         "probe() knows the runtimes openvino, onnxruntime, ipex, not 'optimum-intel'"
     )
-    assert result["cuda"].startswith("unknown backend 'cuda'")
-
-
-SELECT = """
-import accelprobe
-def attempt(**kwargs):
-    try:
-        return accelprobe.select_accelerator(**kwargs)
-    except (ImportError, ValueError) as error:
-        return f"{type(error).__name__}: {error}"
-result['cases'] = [attempt(**kwargs) for kwargs in CASES]
-"""
+    with pytest.raises(ValueError, match=r"^unknown backend 'cuda'"):
+        probe.probe("cuda")
 
 
 def test_select_by_device(tmp_path: Path) -> None:
@@ -230,7 +178,7 @@ def test_select_by_device(tmp_path: Path) -> None:
         {"device": "tpu"},
         {"device": "gpu", "candidates": ["ort"]},
     ]
-    after = SELECT.replace("CASES", repr(cases))
+    after = partial(child.select_cases, cases=cases)
     result = detect(site, cwd=tmp_path, after=after, env={"ACCELPROBE_DISABLE": "ipex"})
     cuda = f"CUDAExecutionProvider did not run: fell back to CPUExecutionProvider: {EP_ERROR}"
     dml = "DmlExecutionProvider did not run: fell back to CPUExecutionProvider"
@@ -266,8 +214,8 @@ def test_select_by_device(tmp_path: Path) -> None:
 
 def test_select_by_device_skips_a_runtime_that_fails(tmp_path: Path) -> None:
     site = build(tmp_path / "site", {**runtimes(), **installed("optimum-onnx")})
-    cases = [{"device": "cpu"}, {"accelerator": "ort", "device": "cpu"}]
-    after = SELECT.replace("CASES", repr(cases))
+    cases: list[dict[str, Any]] = [{"device": "cpu"}, {"accelerator": "ort", "device": "cpu"}]
+    after = partial(child.select_cases, cases=cases)
     result = detect(site, cwd=tmp_path, after=after, env={"FAKE_RUNTIME": "raise"})
     failed = (
         "importing or asking onnxruntime failed: ImportError: libonnxruntime.so: cannot open "
@@ -282,15 +230,9 @@ def test_select_by_device_skips_a_runtime_that_fails(tmp_path: Path) -> None:
 
 
 def test_refresh_forgets_probe_results(tmp_path: Path) -> None:
-    after = """
-from accelprobe import probe
-first = probe.probe('onnxruntime')
-accelprobe.refresh()
-result['new'] = probe.probe('onnxruntime') is not first
-"""
     site = build(tmp_path / "site", runtimes())
-    assert detect(site, cwd=tmp_path, after=after)["new"] is True
-    assert detect(cwd=tmp_path, after="accelprobe.refresh()")["flags"]["onnxruntime"] is False
+    assert detect(site, cwd=tmp_path, after=child.probe_after_refresh)["new"] is True
+    assert detect(cwd=tmp_path, after=child.refresh)["flags"]["onnxruntime"] is False
 
 
 @pytest.mark.parametrize("option", ["--probe", "--verify"])
@@ -322,14 +264,10 @@ def test_report_probe_of_a_failing_runtime(tmp_path: Path) -> None:
     [(0, b"\x00"), (1, b"\x01"), (127, b"\x7f"), (128, b"\x80\x01"), (300, b"\xac\x02")],
 )
 def test_protobuf_varint(value: int, encoded: bytes) -> None:
-    from accelprobe import probe
-
     assert probe._varint(value) == encoded
 
 
 def test_test_model_bytes() -> None:
-    from accelprobe import probe
-
     model = probe._add_model()
     assert model.startswith(b"\x08\x07:")  # ir_version 7, then the graph (field 7)
     assert model.endswith(b"B\x02\x10\x0d")  # opset_import { version: 13 }
@@ -339,8 +277,6 @@ def test_test_model_bytes() -> None:
 
 def test_capture_keeps_the_probing_threads_output_only() -> None:
     """While a probe runs, what other threads print or warn goes where it always went."""
-    from accelprobe import probe
-
     stream = io.StringIO()
     shown: list[object] = []
     capture = probe._Capture(stream, lambda message, *_: shown.append(message))
@@ -366,16 +302,12 @@ def test_capture_keeps_the_probing_threads_output_only() -> None:
 
 
 def test_ending_names_unknown_signals() -> None:
-    from accelprobe import probe
-
     assert probe._ending(-11, 1) == "was killed by SIGSEGV"
     assert probe._ending(-1000, 1) == "was killed by signal 1000"
     assert probe._ending(None, 2.5) == "did not finish within 2.5 s"
 
 
 def test_after_fork_makes_a_new_lock() -> None:
-    from accelprobe import probe
-
     old = probe._lock
     probe._after_fork()
     assert probe._lock is not old

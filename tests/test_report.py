@@ -12,12 +12,14 @@ import json
 import os
 import subprocess
 import sys
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from accelprobe import report
-from tests.fake import DRIVER, VERSION, build, cli, detect, dist, installed
+from tests.children import report as child
+from tests.fake import DRIVER, VERSION, Hook, build, cli, detect, dist, installed, report_config
 from tests.runtimes import runtimes
 
 if TYPE_CHECKING:
@@ -133,7 +135,7 @@ def launch(
     *path: Path | str,
     args: list[str],
     cwd: Path,
-    before: str = "",
+    before: Hook | None = None,
     stdout: Any = subprocess.PIPE,
     stderr: Any = subprocess.PIPE,
     env: dict[str, str] | None = None,
@@ -144,7 +146,7 @@ def launch(
     Not isolated (``-I``), so that ``PYTHONIOENCODING`` applies; ``redirect`` wraps the
     command in ``sh -c`` for redirections such as ``>&-``.
     """
-    config = {"path": [os.fspath(entry) for entry in path], "before": before, "argv": args}
+    config = report_config(*path, args=args, before=before)
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("ACCELPROBE_", "PYTHON"))}
     environ.update({**PLAIN, **(env or {})})
     command = [sys.executable, "-W", "error", "-c", DRIVER, json.dumps(config)]
@@ -413,13 +415,9 @@ def test_warning_hidden_and_loaded_end_to_end(tmp_path: Path) -> None:
     first = build(tmp_path / "first", installed("onnxruntime"))
     second = build(tmp_path / "second", dist("onnxruntime-gpu", "1.17.0", "onnxruntime"))
     package = first / "onnxruntime"
-    before = (  # an older onnxruntime loaded before it was upgraded: its spec, not its code
-        "import importlib.util as u\n"
-        f"spec = u.spec_from_file_location('onnxruntime', {str(package / '__init__.py')!r}, "
-        f"submodule_search_locations=[{str(package)!r}])\n"
-        "sys.modules['onnxruntime'] = u.module_from_spec(spec)\n"
-        "sys.modules['onnxruntime'].__version__ = '1.16.0'\n"
-    )
+    # an older onnxruntime loaded before it was upgraded: its spec, not its code
+    init = str(package / "__init__.py")
+    before = partial(child.old_onnxruntime, package=str(package), init=init)
     code, stdout, stderr = launch(first, second, args=["--json"], cwd=tmp_path, before=before)
     assert code == 0, stderr
     data = json.loads(stdout)
@@ -890,15 +888,7 @@ def test_plain_report_imports_nothing_costly(tmp_path: Path) -> None:
 
 
 def test_plain_report_skips_argparse(tmp_path: Path) -> None:
-    after = (
-        "import io, contextlib\n"
-        "from accelprobe import report\n"
-        "with contextlib.redirect_stdout(io.StringIO()) as out:\n"
-        "    result['status'] = report.main([])\n"
-        "result['argparse'] = 'argparse' in sys.modules\n"
-        "result['same'] = out.getvalue().startswith('accelprobe ')\n"
-    )
-    result = detect(cwd=tmp_path, after=after)
+    result = detect(cwd=tmp_path, after=child.plain_report)
     assert result["status"] == 0
     assert result["same"] is True
     assert result["argparse"] is False

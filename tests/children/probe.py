@@ -1,0 +1,93 @@
+"""What tests/test_probe.py runs in the child: probes of the fake runtimes (tests/runtimes.py)."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+
+def probe_all(result: dict[str, Any], *, verify: bool, isolated: bool, timeout: float) -> None:
+    """Each runtime's probe, as ``probes``."""
+    import dataclasses
+
+    from accelprobe import probe
+
+    result["probes"] = {
+        name: dataclasses.asdict(
+            probe.probe(name, verify=verify, isolated=isolated, timeout=timeout)
+        )
+        for name in ("onnxruntime", "openvino", "ipex")
+    }
+
+
+def probe_isolated(result: dict[str, Any], *, timeout: float) -> None:
+    """onnxruntime's probe in a child, as ``found``."""
+    import dataclasses
+
+    from accelprobe import probe
+
+    found = probe.probe("onnxruntime", isolated=True, timeout=timeout)
+    result["found"] = dataclasses.asdict(found)
+
+
+def unstartable(result: dict[str, Any], *, how: str) -> None:
+    """The reason of an isolated probe whose child cannot start, as ``reason``.
+
+    ``how``: ``no-interpreter``, ``none`` or ``nul`` (sys.executable a missing path, None,
+    or a path with a NUL) or ``no-temporary-folder`` (tempfile's folder missing).
+    """
+    import tempfile
+
+    from accelprobe import probe
+
+    if how == "no-interpreter":
+        sys.executable = "/nonexistent/python"
+    elif how == "none":
+        sys.executable = None  # type: ignore[assignment]
+    elif how == "nul":
+        sys.executable = "python\0"
+    else:
+        assert how == "no-temporary-folder", how
+        tempfile.tempdir = "/nonexistent/tmp"
+    result["reason"] = probe.probe("ort", isolated=True).reason
+
+
+def without_stdout(result: dict[str, Any]) -> None:
+    """An in-process probe with no sys.stdout (as under pythonw): is there none after it?"""
+    from accelprobe import probe
+
+    saved, sys.stdout = sys.stdout, None
+    found = probe.probe("ort", verify=True)
+    result["none"] = sys.stdout is None
+    sys.stdout = saved
+    result["ok"] = found.ok
+    result["cuda"] = found.devices[1].detail
+
+
+def select_cases(result: dict[str, Any], *, cases: list[dict[str, Any]]) -> None:
+    """``select_accelerator(**case)`` for each case: its choice or its error, as ``cases``."""
+    import accelprobe
+
+    def attempt(**kwargs: Any) -> str:
+        try:
+            return accelprobe.select_accelerator(**kwargs)
+        except (ImportError, ValueError) as error:
+            return f"{type(error).__name__}: {error}"
+
+    result["cases"] = [attempt(**kwargs) for kwargs in cases]
+
+
+def probe_after_refresh(result: dict[str, Any]) -> None:
+    """Whether refresh() forgets a probe's result, as ``new``."""
+    import accelprobe
+    from accelprobe import probe
+
+    first = probe.probe("onnxruntime")
+    accelprobe.refresh()
+    result["new"] = probe.probe("onnxruntime") is not first
+
+
+def refresh(_result: dict[str, Any]) -> None:
+    import accelprobe
+
+    accelprobe.refresh()

@@ -1,0 +1,86 @@
+"""What every fake runtime does first at import, as ``FAKE_RUNTIME`` says (tests/runtimes.py)."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+_held: list[object] = []  # the process started for "grandchild" and the others, kept alive
+
+
+class Unprintable(ImportError):  # noqa: N818 - the name the reason shows
+    def __str__(self) -> str:
+        msg = "__str__ raised"
+        raise RuntimeError(msg)
+
+
+def start() -> str:  # noqa: C901, PLR0912 - one branch per behaviour
+    """Behave at import as ``FAKE_RUNTIME`` says; return it ("" when unset)."""
+    mode = os.environ.get("FAKE_RUNTIME", "")
+    if mode == "raise":
+        msg = "libonnxruntime.so: cannot open shared object file"
+        raise ImportError(msg)
+    if mode == "unprintable":
+        raise Unprintable
+    if mode == "hang":
+        time.sleep(600)
+    if mode == "exit":
+        os._exit(3)
+    if mode == "garbage":
+        os.write(1, b"\x00garbage\n")
+        os._exit(0)
+    if mode == "bad-json":
+        os.write(1, b"accelprobe-probe-result:{not json\n")
+        os._exit(0)
+    if mode == "result":
+        os.write(1, ("accelprobe-probe-result:" + os.environ["FAKE_RESULT"] + "\n").encode())
+        os._exit(0)
+    if mode.startswith("flood"):
+        for _ in iter(int, 1) if mode == "flood" else range(48):
+            os.write(1, b"x" * 65535 + b"\n")  # past any capture, as a native library does
+    if mode in ("grandchild", "daemon", "escaped") and "FAKE_PIDFILE" in os.environ:
+        import subprocess
+
+        held = subprocess.Popen(
+            [sys.executable, "-c", "import time; time.sleep(600)"],
+            start_new_session=mode == "escaped",
+        )
+        _held.append(held)
+        with open(os.environ.pop("FAKE_PIDFILE"), "w") as stream:
+            stream.write(str(held.pid))
+        if mode == "grandchild":
+            time.sleep(600)
+    if mode in ("crash-after", "exit-after"):
+        import atexit
+        import signal
+
+        def die() -> None:
+            sys.stdout.flush()
+            if mode == "exit-after":
+                os._exit(3)
+            import resource
+
+            resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+            os.kill(os.getpid(), signal.SIGSEGV)
+
+        atexit.register(die)
+    if mode == "noisy":
+        _noisy()
+    return mode
+
+
+def _noisy() -> None:
+    """Print, warn, and change the warnings filters, the root logger and sys.stdout."""
+    import io
+    import logging
+    import warnings
+
+    print("fake runtime: loading" + "." * 70000)
+    warnings.warn("fake runtime: deprecated at import", stacklevel=1)
+    warnings.simplefilter("ignore")
+    logging.getLogger().addHandler(logging.StreamHandler(sys.stderr))
+    logging.getLogger().setLevel(logging.DEBUG)
+    logging.getLogger().addFilter(lambda record: True)  # noqa: ARG005
+    logging.disable(logging.INFO)
+    sys.stdout = io.StringIO()
