@@ -1,0 +1,206 @@
+"""Locate a module as the import system would, without importing it or its parent.
+
+Also the import system's caches, cleared without an ``import``. Every touch of the import
+system's private state (a namespace path's ``_path``, ``PathFinder`` and its epoch) is
+here, each guarded, with a parity test against the public behaviour it stands in for.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from accelprobe._facts import DEBUG, log
+
+__all__ = [
+    "archive_of",
+    "find_spec",
+    "invalidate_caches",
+    "plain_path",
+    "same_path",
+    "search_dirs",
+    "site_of",
+    "spec_location",
+]
+
+
+def plain_path(locations: object) -> list[str] | None:
+    """A package's search locations as a plain list (None for a module).
+
+    A namespace package's ``_NamespacePath`` recomputes itself from its parent's path, so
+    that it follows ``sys.path``; nested in a parent that was never imported, that raises
+    ``KeyError``, and the path as last computed (its private ``_path``) is used instead.
+    """
+    if locations is None:
+        return None
+    try:
+        return [entry for entry in locations if isinstance(entry, str)]  # type: ignore[attr-defined]
+    except Exception:  # noqa: BLE001 - a parent never imported, or a finder's junk
+        raw = getattr(locations, "_path", None)
+        return [entry for entry in raw if isinstance(entry, str)] if isinstance(raw, list) else []
+
+
+def find_spec(fullname: str) -> tuple[object | None, str | None]:
+    """Find ``fullname``'s spec as ``importlib.util.find_spec`` would, without importing.
+
+    A dotted name's parent is located, never imported. Returns ``(spec, None)``, or
+    ``(None, reason)`` when the module cannot be found, is blocked, or a finder fails.
+    """
+    if fullname in sys.modules:
+        module: object = sys.modules[fullname]
+        if module is None:
+            return None, f"importing {fullname} is blocked: sys.modules[{fullname!r}] is None"
+        spec = getattr(module, "__spec__", None)
+        if spec is None:
+            return None, f"sys.modules[{fullname!r}] has no __spec__, so its origin is unknown"
+        return spec, None
+    parent, _, _ = fullname.rpartition(".")
+    path = None
+    if parent:
+        parent_spec, problem = find_spec(parent)
+        if parent_spec is None:
+            return None, problem
+        path = plain_path(getattr(parent_spec, "submodule_search_locations", None))
+        if path is None:
+            return None, f"{parent} is a module, not a package, so it has no {fullname}"
+    for finder in list(sys.meta_path):
+        spec = _ask(finder, fullname, path)
+        if spec is not None:
+            return spec, None
+    return None, f"no module named {fullname!r}"
+
+
+def _ask(finder: object, fullname: str, path: list[str] | None) -> object | None:
+    """One finder's spec for ``fullname``; what it raises, importing would raise too."""
+    find = getattr(finder, "find_spec", None)
+    if find is None:
+        return None
+    try:
+        spec: object | None = find(fullname, path)
+    except KeyError:
+        if path is None or fullname.rpartition(".")[0] in sys.modules:
+            raise
+        return _nested_namespace(fullname, path)  # see _NamespaceSpec
+    return spec
+
+
+class _NamespaceSpec:
+    """The spec of a namespace package nested in a package that was never imported.
+
+    ``PathFinder`` raises ``KeyError`` for those: a nested ``_NamespacePath`` looks its
+    parent up in ``sys.modules``. Such a folder is an uninstall's leftover all the same.
+    """
+
+    origin = None
+
+    def __init__(self, locations: list[str]) -> None:
+        self.submodule_search_locations = locations
+
+
+def _nested_namespace(fullname: str, path: list[str]) -> _NamespaceSpec | None:
+    """The folders named like ``fullname``'s last part in ``path``: a namespace portion."""
+    name = fullname.rpartition(".")[2]
+    found = [os.path.join(entry, name) for entry in path]
+    found = [folder for folder in found if os.path.isdir(folder)]
+    return _NamespaceSpec(found) if found else None
+
+
+def spec_location(spec: object) -> tuple[str | None, bool]:
+    """Return where ``spec`` points (package folder or module file) and whether it is real.
+
+    A spec without an origin is a namespace package: an empty folder of that name.
+    """
+    origin = getattr(spec, "origin", None)
+    locations = plain_path(getattr(spec, "submodule_search_locations", None))
+    if not isinstance(origin, str) or origin == "namespace":
+        return (locations[0] if locations else None), False
+    if locations is None:
+        return origin, True
+    return os.path.dirname(origin), True
+
+
+def site_of(location: str, parts: list[str]) -> str | None:
+    """The folder that holds ``location`` as the module named by ``parts``, if it does."""
+    folder = location
+    for part in reversed(parts):
+        folder, tail = os.path.split(folder)
+        if os.path.normcase(tail.partition(".")[0]) != os.path.normcase(part):
+            return None
+    return folder
+
+
+def archive_of(spec: object) -> str | None:
+    """The zip file (a wheel, ``.zip`` or ``.pyz``) the module was found in, if any."""
+    archive = getattr(getattr(spec, "loader", None), "archive", None)
+    return archive if isinstance(archive, str) else None
+
+
+def search_dirs() -> list[str]:
+    """The folders of ``sys.path``, in order, without repeats; ``''`` is the working dir."""
+    dirs: list[str] = []
+    seen: set[str] = set()
+    cwd: str | None = None
+    entries: list[object] = list(sys.path)  # anything can be appended to sys.path
+    for entry in entries:
+        if not isinstance(entry, str):
+            continue
+        if not entry:
+            if cwd is None:
+                try:
+                    cwd = os.getcwd()
+                except OSError:  # the working directory was removed
+                    cwd = ""
+            entry = cwd  # noqa: PLW2901
+            if not entry:
+                continue
+        if entry not in seen:
+            seen.add(entry)
+            dirs.append(entry)
+    return dirs
+
+
+def same_path(first: str, second: str) -> bool:
+    """Whether two paths name the same file or folder, links resolved."""
+    try:
+        return os.path.normcase(os.path.realpath(first)) == os.path.normcase(
+            os.path.realpath(second)
+        )
+    except (OSError, ValueError):
+        return False
+
+
+def invalidate_caches() -> None:
+    """What ``importlib.invalidate_caches()`` does, without an ``import`` and never raising.
+
+    Python 3.12+'s ``PathFinder.invalidate_caches`` imports ``importlib.metadata``; an
+    import takes that module's lock, which a fork while another thread is here leaves
+    held, for ever, in the child. So the path finder's part is done here, as it does it.
+    """
+    external = sys.modules.get("_frozen_importlib_external")
+    path_finder = getattr(external, "PathFinder", None)
+    for finder in list(sys.meta_path):
+        try:
+            if finder is path_finder:
+                _invalidate_path_caches(external)
+            else:
+                getattr(finder, "invalidate_caches", _nothing)()
+        except Exception:  # noqa: BLE001, PERF203 - a broken finder must not stop the others
+            log(DEBUG, "invalidating the caches of %r failed", finder, exc_info=True)
+
+
+def _nothing() -> None:
+    """A finder's ``invalidate_caches`` where it has none."""
+
+
+def _invalidate_path_caches(external: object) -> None:
+    """``PathFinder.invalidate_caches()``: each folder's finder, namespace paths, metadata."""
+    for name, finder in list(sys.path_importer_cache.items()):
+        if finder is None or not os.path.isabs(name):  # the working directory may have moved
+            sys.path_importer_cache.pop(name, None)
+        else:
+            getattr(finder, "invalidate_caches", _nothing)()
+    namespace = getattr(external, "_NamespacePath", None)
+    namespace._epoch = getattr(namespace, "_epoch", 0) + 1  # type: ignore[union-attr]  # noqa: SLF001
+    metadata = sys.modules.get("importlib.metadata")
+    if metadata is not None:  # only where something else imported it
+        metadata.MetadataPathFinder.invalidate_caches()
