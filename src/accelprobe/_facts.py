@@ -16,7 +16,7 @@ import sys
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover - seen by type checkers only
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterable
     from logging import Logger
     from typing import Literal
 
@@ -35,14 +35,14 @@ __all__ = [
     "RUNTIMES",
     "AcceleratorFacts",
     "BackendFacts",
-    "accelerator_aliases",
-    "accelerator_or_none",
+    "accelerator_or_error",
+    "allowed_accelerators",
     "backend_key",
+    "backend_key_or_error",
     "compact",
     "disabled_keys",
     "environ_value",
     "error_text",
-    "known_backend_names",
     "lock_renewer",
     "log",
     "one_line",
@@ -256,23 +256,43 @@ def backend_key(name: object) -> str | None:
     return _BACKEND_NAMES.get(compact(name)) if isinstance(name, str) else None
 
 
-def known_backend_names() -> str:
-    """The keys, then the aliases, for an error message."""
-    return ", ".join(
-        [*BACKEND_FACTS, *(name for name in _BACKEND_NAMES if name not in BACKEND_FACTS)]
-    )
+def backend_key_or_error(name: object) -> str:
+    """The backend key that ``name`` means, or ``ValueError`` listing the known names."""
+    key = backend_key(name)
+    if key is None:
+        known = [*BACKEND_FACTS, *(alias for alias in _BACKEND_NAMES if alias not in BACKEND_FACTS)]
+        msg = f"unknown backend {name!r}; expected one of: {', '.join(known)}"
+        raise ValueError(msg)
+    return key
 
 
-def accelerator_or_none(name: object) -> Accelerator | None:
-    """The accelerator that ``name`` (case and spaces ignored, or an alias) means, or None."""
-    return _ACCELERATOR_NAMES.get(compact(name)) if isinstance(name, str) else None
+def accelerator_or_error(name: object, source: str = "") -> Accelerator:
+    """The accelerator that ``name`` means (case and spaces ignored, or an alias).
+
+    Otherwise ``ValueError``, naming ``source`` (e.g. ``ACCELPROBE_ACCELERATOR=``).
+    """
+    accelerator = _ACCELERATOR_NAMES.get(compact(name)) if isinstance(name, str) else None
+    if accelerator is None:
+        aliases = ", ".join(
+            f"{alias} ({target})" for alias, target in _ACCELERATOR_NAMES.items() if alias != target
+        )
+        msg = (
+            f"{source}{name!r} is not a known accelerator; "
+            f"expected one of: {', '.join(ACCELERATORS)} or the aliases {aliases}"
+        )
+        raise ValueError(msg)
+    return accelerator
 
 
-def accelerator_aliases() -> str:
-    """``openvino (ov), onnxruntime (ort)``, for an error message."""
-    return ", ".join(
-        f"{alias} ({target})" for alias, target in _ACCELERATOR_NAMES.items() if alias != target
-    )
+def allowed_accelerators(candidates: Iterable[str]) -> tuple[Accelerator, ...]:
+    """The accelerators named in ``candidates``, in priority order, or ``ValueError``."""
+    if isinstance(candidates, str):
+        candidates = (candidates,)
+    chosen = {accelerator_or_error(name, "candidate ") for name in candidates}
+    if not chosen:
+        msg = f"candidates is empty; name at least one of: {', '.join(ACCELERATORS)}"
+        raise ValueError(msg)
+    return tuple(name for name in ACCELERATORS if name in chosen)
 
 
 def disabled_keys() -> tuple[frozenset[str], list[str]]:

@@ -10,11 +10,12 @@ from __future__ import annotations
 import os
 import sys
 
-from accelprobe._facts import DEBUG, log
+from accelprobe._facts import DEBUG, error_text, log
 
 __all__ = [
     "archive_of",
     "find_spec",
+    "integration_problem",
     "invalidate_caches",
     "plain_path",
     "same_path",
@@ -103,6 +104,17 @@ def _nested_namespace(fullname: str, path: list[str]) -> _NamespaceSpec | None:
     found = [os.path.join(entry, name) for entry in path]
     found = [folder for folder in found if os.path.isdir(folder)]
     return _NamespaceSpec(found) if found else None
+
+
+def integration_problem(module: str) -> str:
+    """Why the package ``module`` cannot be located as a real package, or ``''``; never raises."""
+    try:
+        spec, problem = find_spec(module)
+        if spec is not None and not spec_location(spec)[1]:
+            problem = f"{module} is a folder without __init__.py"
+    except Exception as error:  # noqa: BLE001 - never raises
+        problem = f"looking for {module} raised {error_text(error)}"
+    return problem or ""
 
 
 def spec_location(spec: object) -> tuple[str | None, bool]:

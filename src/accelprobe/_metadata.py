@@ -26,8 +26,10 @@ __all__ = [
     "Dist",
     "Scan",
     "decode_metadata",
+    "in_specifier",
     "installed",
     "installed_in",
+    "installed_version_of",
     "major_minor",
     "matching",
     "metadata_entries",
@@ -134,6 +136,29 @@ def underscored(name: str) -> str:
 def project(entry: str) -> str:
     """The underscored project name of a metadata entry: ``onnxruntime_gpu-1.0.dist-info``."""
     return underscored(entry.rpartition(".")[0].partition("-")[0])
+
+
+def in_specifier(version: str | None, specifier: object) -> bool:
+    """Whether ``version`` is inside the PEP 440 ``specifier``, pre-releases and local too.
+
+    None or an unparsable version gives False; an invalid specifier raises ``ValueError``.
+    """
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        if not isinstance(specifier, str):
+            raise InvalidSpecifier(repr(specifier))  # noqa: TRY301 - one message for both
+        specifiers = SpecifierSet(specifier)
+    except InvalidSpecifier:
+        msg = f"invalid version specifier {specifier!r} (expected e.g. '>=1.17,<2')"
+        raise ValueError(msg) from None
+    if version is None:
+        return False
+    try:
+        return specifiers.contains(Version(version), prereleases=True)
+    except InvalidVersion:
+        return False
 
 
 def major_minor(version: str) -> str:
@@ -338,3 +363,11 @@ def installed_in(scan: Scan, name: str, folder: str) -> Dist | None:
         log(DEBUG, "skipping %s in %s: %s", entry, folder, problem)
         scan.problems.append(f"{entry} in {folder} does not count: {problem}")
     return None
+
+
+def installed_version_of(name: str) -> str | None:
+    """The version of distribution ``name`` first on ``sys.path``, or None."""
+    from accelprobe._locate import search_dirs
+
+    dist = installed(Scan(), name, search_dirs())
+    return dist.version if dist else None

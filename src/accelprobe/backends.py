@@ -1,10 +1,9 @@
 """Detect the installed inference backends once, cache the answers, and pick an accelerator.
 
-Importing this module runs detection: each backend's module is located without being
-imported (``_locate``), then an installed distribution must provide it and own the copy
-that was found (``_metadata``, ``_owners``: loaded only when a module was found). The
-facts about each backend are in ``_facts``. ``logging``, ``dataclasses``, ``typing``,
-``packaging`` and ``importlib.metadata`` are imported only when a caller needs them.
+Importing this module runs detection: each backend (its facts are in ``_facts``) is located
+without being imported (``_locate``); where it is found, an installed distribution must own
+the copy found (``_metadata``, ``_owners``: loaded only then). ``logging``, ``dataclasses``,
+``typing``, ``packaging`` and ``importlib.metadata`` are imported only when needed.
 """
 
 from __future__ import annotations
@@ -15,19 +14,12 @@ import sys
 from accelprobe import _facts
 from accelprobe._facts import (
     ACCELERATOR_FACTS,
-    ACCELERATOR_VARIABLE,
     ACCELERATORS,
     BACKEND_FACTS,
-    DEBUG,
-    DISABLE_VARIABLE,
-    INFO,
     ONNXRUNTIME_DISTRIBUTIONS,
     OPENVINO_DISTRIBUTIONS,
-    environ_value,
-    error_text,
-    log,
 )
-from accelprobe._locate import find_spec, invalidate_caches, spec_location
+from accelprobe._locate import find_spec, integration_problem, invalidate_caches, spec_location
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover - seen by type checkers only
@@ -62,9 +54,6 @@ __all__ = [
     "require",
     "select_accelerator",
 ]
-
-# Statuses that installing the accelerator's packages repairs; the others have a remedy.
-_INSTALLABLE = frozenset({"missing", "unowned", "error"})
 
 # Detection results, replaced as a whole by _detect_all().
 _onnxruntime_available = False
@@ -148,7 +137,11 @@ class Detection:
     @property
     def remedy(self) -> str | None:
         """What to do about an unavailable backend, as a command where there is one."""
-        return None if self.available else _remedy(self)
+        if self.available:
+            return None
+        from accelprobe._advice import remedy
+
+        return remedy(self)
 
 
 def installed_version(distribution: str) -> str | None:
@@ -157,44 +150,38 @@ def installed_version(distribution: str) -> str | None:
     Read from metadata as detection reads it: cheaper than ``importlib.metadata.version``,
     whose import alone costs milliseconds.
     """
-    from accelprobe._locate import search_dirs
-    from accelprobe._metadata import Scan, installed
+    from accelprobe._metadata import installed_version_of
 
     with _lock:
-        dist = installed(Scan(), distribution, search_dirs())
-    return dist.version if dist else None
+        return installed_version_of(distribution)
 
 
 # --- detection -----------------------------------------------------------------------------
 
 
 def _detect(key: str, scans: list[Scan]) -> Detection:
-    """Detect one backend. Never raises: whatever goes wrong becomes the reason.
+    """Locate one backend's module; then its owner, what its import needs, a loaded copy.
 
-    ``scans`` holds this detection's one ``Scan``, made when the first module is found.
+    Never raises: whatever goes wrong becomes the reason. ``scans`` holds this
+    detection's one ``Scan``, made when the first module is found.
     """
     module = BACKEND_FACTS[key].module
     try:
-        return _detect_module(key, module, scans)
+        spec, problem = find_spec(module)
+        if spec is None:
+            return Detection(key, "missing", str(problem))
+        location, real = spec_location(spec)
+        if location is None:
+            return Detection(key, "missing", f"{module} has no location on disk")
+        from accelprobe._metadata import Scan
+        from accelprobe._owners import verdict
+
+        if not scans:
+            scans.append(Scan())
+        status, reason, dist = verdict(scans[0], BACKEND_FACTS[key], spec, location, real=real)
     except Exception as error:  # noqa: BLE001 - detection must never raise
-        log(DEBUG, "detecting %s failed", key, exc_info=True)
-        return Detection(key, "error", f"looking for {module} raised {error_text(error)}")
-
-
-def _detect_module(key: str, module: str, scans: list[Scan]) -> Detection:
-    """Locate the module; then its owner, what its import needs, and a loaded copy."""
-    spec, problem = find_spec(module)
-    if spec is None:
-        return Detection(key, "missing", str(problem))
-    location, real = spec_location(spec)
-    if location is None:
-        return Detection(key, "missing", f"{module} has no location on disk")
-    from accelprobe._metadata import Scan
-    from accelprobe._owners import verdict
-
-    if not scans:
-        scans.append(Scan())
-    status, reason, dist = verdict(scans[0], BACKEND_FACTS[key], spec, location, real=real)
+        _facts.log(_facts.DEBUG, "detecting %s failed", key, exc_info=True)
+        return Detection(key, "error", f"looking for {module} raised {_facts.error_text(error)}")
     return Detection(key, status, reason, location=location, dist=dist)
 
 
@@ -208,10 +195,12 @@ def _detect_all() -> None:
     global _detections, _available, _infos, _readiness
     disabled, unknown = _facts.disabled_keys()
     for token in unknown:
-        log(DEBUG, "ignoring unknown backend %r in %s", token, DISABLE_VARIABLE)
+        _facts.log(
+            _facts.DEBUG, "ignoring unknown backend %r in %s", token, _facts.DISABLE_VARIABLE
+        )
     scans: list[Scan] = []
     detections = {
-        key: Detection(key, "disabled", f"disabled by {DISABLE_VARIABLE}")
+        key: Detection(key, "disabled", f"disabled by {_facts.DISABLE_VARIABLE}")
         if key in disabled
         else _detect(key, scans)
         for key in BACKEND_FACTS
@@ -253,20 +242,12 @@ def is_optimum_onnx_available() -> bool:
     return _optimum_onnx_available
 
 
-def _key_or_error(name: object) -> str:
-    key = _facts.backend_key(name)
-    if key is None:
-        msg = f"unknown backend {name!r}; expected one of: {_facts.known_backend_names()}"
-        raise ValueError(msg)
-    return key
-
-
 def detection(name: str) -> Detection:
     """What detection found for backend ``name``, as a cheap record (see ``Detection``).
 
     Raises ``ValueError`` for an unknown name.
     """
-    return _detections[_key_or_error(name)]
+    return _detections[_facts.backend_key_or_error(name)]
 
 
 def backend_info(name: str) -> BackendInfo:
@@ -274,51 +255,19 @@ def backend_info(name: str) -> BackendInfo:
 
     Raises ``ValueError`` for an unknown name.
     """
-    key = _key_or_error(name)
+    key = _facts.backend_key_or_error(name)
     info = _infos.get(key)
     if info is None:
-        from accelprobe._info import BackendInfo
+        from accelprobe._info import backend_info_of
 
         with _lock:
-            found = _detections[key]
-            info = BackendInfo(
-                name=key,
-                module=found.module,
-                available=found.available,
-                distribution=found.distribution,
-                version=found.version,
-                location=found.location,
-                reason=found.reason,
-                conflicts=found.conflicts,
-            )
-            _infos[key] = info
+            info = _infos[key] = backend_info_of(_detections[key])
     return info
 
 
 def all_backends() -> tuple[BackendInfo, ...]:
     """What detection found for every backend, in a fixed order."""
     return tuple(backend_info(key) for key in BACKEND_FACTS)
-
-
-def _remedy(found: Detection) -> str:
-    """What to do about the unavailable backend ``found``, as a command where there is one."""
-    key = found.key
-    install = BACKEND_FACTS[key].install
-    if found.status == "disabled":
-        return f"remove {key} from {DISABLE_VARIABLE} to enable it"
-    if found.status == "shadowed":
-        return f"rename or remove {found.location}, which hides the installed package"
-    if found.status == "leftover" and found.distribution is not None:
-        return f"reinstall with: pip install --force-reinstall {found.distribution}"
-    needed = BACKEND_FACTS[key].same_minor_as
-    if found.status == "unusable" and found.version is not None and needed is not None:
-        from accelprobe._metadata import major_minor
-
-        wanted = major_minor(found.version)
-        return f'install the {needed} it needs: pip install "{needed}=={wanted}.*"'
-    if found.status == "leftover":
-        return f"remove {found.location}, then install with: {install}"
-    return f"install with: {install}"
 
 
 def require(*names: str) -> tuple[BackendInfo, ...]:
@@ -349,70 +298,23 @@ def is_backend_version(name: str, specifier: str) -> bool:
     Pre-releases and local versions count. An unparsable installed version gives False;
     an invalid specifier raises ``ValueError``.
     """
-    from packaging.specifiers import InvalidSpecifier, SpecifierSet
-    from packaging.version import InvalidVersion, Version
+    from accelprobe._metadata import in_specifier
 
-    key = _key_or_error(name)
-    try:
-        if not isinstance(specifier, str):
-            raise InvalidSpecifier(repr(specifier))  # noqa: TRY301 - one message for both
-        specifiers = SpecifierSet(specifier)
-    except InvalidSpecifier:
-        msg = f"invalid version specifier {specifier!r} (expected e.g. '>=1.17,<2')"
-        raise ValueError(msg) from None
-    found = _detections[key]
-    if not found.available or found.version is None:
-        return False
-    try:
-        version = Version(found.version)
-    except InvalidVersion:
-        return False
-    return specifiers.contains(version, prereleases=True)
-
-
-def _accelerator_or_error(name: object, source: str) -> Accelerator:
-    accelerator = _facts.accelerator_or_none(name)
-    if accelerator is None:
-        aliases = _facts.accelerator_aliases()
-        msg = (
-            f"{source}{name!r} is not a known accelerator; "
-            f"expected one of: {', '.join(ACCELERATORS)} or the aliases {aliases}"
-        )
-        raise ValueError(msg)
-    return accelerator
-
-
-def _allowed(candidates: Iterable[str]) -> tuple[Accelerator, ...]:
-    """The accelerators named in ``candidates``, in priority order."""
-    if isinstance(candidates, str):
-        candidates = (candidates,)
-    chosen = {_accelerator_or_error(name, "candidate ") for name in candidates}
-    if not chosen:
-        msg = f"candidates is empty; name at least one of: {', '.join(ACCELERATORS)}"
-        raise ValueError(msg)
-    return tuple(name for name in ACCELERATORS if name in chosen)
+    found = _detections[_facts.backend_key_or_error(name)]
+    return in_specifier(found.version if found.available else None, specifier)
 
 
 def _integration_problem(accelerator: str) -> str:
-    """Why ``accelerator``'s optimum integration module is absent, or ``''`` (cached).
-
-    The module is located, never imported.
-    """
+    """Why ``accelerator``'s optimum integration is absent, or ``''`` (located; cached)."""
     readiness = _readiness  # refresh() replaces it: write where it was read
     problem = readiness.get(accelerator)
     if problem is None:
         facts = ACCELERATOR_FACTS[accelerator]
-        integration = facts.integration
-        try:
-            spec, problem = find_spec(integration)
-            if spec is not None and not spec_location(spec)[1]:
-                problem = f"{integration} is a folder without __init__.py"
-        except Exception as error:  # noqa: BLE001 - never raises
-            problem = f"looking for {integration} raised {error_text(error)}"
+        problem = integration_problem(facts.integration)
         if problem:
             found = _detections[facts.optimum]
-            problem = f"{found.distribution} {found.version} has no {integration} ({problem})"
-        readiness[accelerator] = problem = problem or ""
+            problem = f"{found.distribution} {found.version} has no {facts.integration} ({problem})"
+        readiness[accelerator] = problem
     return problem
 
 
@@ -425,44 +327,26 @@ def _ready(accelerator: str, *, require_optimum: bool) -> bool:
     )
 
 
-def _missing(accelerator: str, *, require_optimum: bool) -> str:
-    """Say what ``accelerator`` lacks and what fixes it: a command, or ``ACCELPROBE_DISABLE``."""
-    facts = ACCELERATOR_FACTS[accelerator]
-    optimum, runtime = facts.optimum, facts.runtime
-    needed = (optimum, runtime) if require_optimum else (runtime,)
-    lacking = [_detections[key] for key in needed if not _available[key]]
-    reasons = [f"{found.key}: {found.reason}" for found in lacking]
-    absent = require_optimum and _available[optimum] and _integration_problem(accelerator)
-    if absent:
-        reasons.append(f"{facts.integration}: {_integration_problem(accelerator)}")
-    fixes = [found.remedy or "" for found in lacking if found.status not in _INSTALLABLE]
-    if absent or len(fixes) < len(lacking):
-        fixes.append(f"install with: {facts.install}")
-    return f"{accelerator} needs {' and '.join(needed)} ({'; '.join(reasons)}); {'; '.join(fixes)}"
-
-
 def available_accelerators(*, require_optimum: bool = True) -> tuple[Accelerator, ...]:
     """The accelerators that can run now, in priority order (ov, ort, ipex)."""
     return tuple(name for name in ACCELERATORS if _ready(name, require_optimum=require_optimum))
 
 
-def _shows(accelerator: str, device: str | None) -> bool:
-    """Whether ``accelerator``'s runtime probe shows ``device`` (always, without one)."""
-    if device is None:
-        return True
-    from accelprobe import probe
-
-    return probe.probe(ACCELERATOR_FACTS[accelerator].runtime, verify=True).shows(device)
-
-
 def _why_not(accelerator: str, *, require_optimum: bool, device: str | None) -> str:
-    """Say what ``accelerator`` lacks, or what its probe saw instead of ``device``."""
-    if device is None or not _ready(accelerator, require_optimum=require_optimum):
-        return _missing(accelerator, require_optimum=require_optimum)
-    from accelprobe import probe
+    """What ``accelerator`` lacks, or what its probe saw instead of ``device``; ``''`` if none."""
+    facts = ACCELERATOR_FACTS[accelerator]
+    if _ready(accelerator, require_optimum=require_optimum):
+        if device is None:
+            return ""
+        from accelprobe import probe
 
-    found = probe.probe(ACCELERATOR_FACTS[accelerator].runtime, verify=True)
-    return f"{accelerator} shows no {device} device ({found.explain(device)})"
+        found = probe.probe(facts.runtime, verify=True)
+        shows = found.shows(device)
+        return "" if shows else f"{accelerator} shows no {device} device ({found.explain(device)})"
+    from accelprobe._advice import accelerator_missing
+
+    problem = _integration_problem(accelerator) if _available[facts.optimum] else ""
+    return accelerator_missing(facts, _detections, problem, require_optimum=require_optimum)
 
 
 def select_accelerator(
@@ -488,34 +372,32 @@ def select_accelerator(
         device = probe.device_word(device)
     source = ""
     if accelerator is None:
-        requested = environ_value(ACCELERATOR_VARIABLE).strip()
+        requested = _facts.environ_value(_facts.ACCELERATOR_VARIABLE).strip()
         if requested:
-            accelerator, source = requested, f"{ACCELERATOR_VARIABLE}="
-    allowed = ACCELERATORS if candidates is None else _allowed(candidates)
+            accelerator, source = requested, f"{_facts.ACCELERATOR_VARIABLE}="
+    allowed = ACCELERATORS if candidates is None else _facts.allowed_accelerators(candidates)
     if accelerator is not None:
-        choice = _accelerator_or_error(accelerator, source)
+        choice = _facts.accelerator_or_error(accelerator, source)
         if choice not in allowed:
             msg = f"{source}{accelerator!r} is not among the candidates {', '.join(allowed)}"
             raise ValueError(msg)
-        if not _ready(choice, require_optimum=require_optimum) or not _shows(choice, device):
-            asked = f" (asked for by {ACCELERATOR_VARIABLE})" if source else ""
-            why = _why_not(choice, require_optimum=require_optimum, device=device)
+        why = _why_not(choice, require_optimum=require_optimum, device=device)
+        if why:
+            asked = f" (asked for by {_facts.ACCELERATOR_VARIABLE})" if source else ""
             msg = f"accelerator {choice!r}{asked} is not available: {why}"
             raise ImportError(msg)
     else:
+        reasons = []
         for choice in allowed:
-            if _ready(choice, require_optimum=require_optimum) and _shows(choice, device):
+            why = _why_not(choice, require_optimum=require_optimum, device=device)
+            if not why:
                 break
+            reasons.append(why)
         else:
-            missing = "".join(
-                f"\n  {_why_not(name, require_optimum=require_optimum, device=device)}"
-                for name in allowed
-            )
-            article = "an" if device in {"npu", "xpu"} else "a"
-            fits = "available" if device is None else f"available with {article} {device} device"
-            msg = f"no accelerator is {fits}:{missing}"
-            raise ImportError(msg)
-    log(INFO, "selected accelerator %r", choice)
+            from accelprobe._advice import none_fits
+
+            raise ImportError(none_fits(reasons, device))
+    _facts.log(_facts.INFO, "selected accelerator %r", choice)
     return choice
 
 
