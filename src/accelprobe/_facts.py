@@ -46,6 +46,7 @@ __all__ = [
     "lock_renewer",
     "log",
     "one_line",
+    "unknown_backend",
 ]
 
 DISABLE_VARIABLE = "ACCELPROBE_DISABLE"
@@ -260,10 +261,14 @@ def backend_key_or_error(name: object) -> str:
     """The backend key that ``name`` means, or ``ValueError`` listing the known names."""
     key = backend_key(name)
     if key is None:
-        known = [*BACKEND_FACTS, *(alias for alias in _BACKEND_NAMES if alias not in BACKEND_FACTS)]
-        msg = f"unknown backend {name!r}; expected one of: {', '.join(known)}"
-        raise ValueError(msg)
+        raise ValueError(unknown_backend(name))
     return key
+
+
+def unknown_backend(name: object) -> str:
+    """The error for a name that means no backend, listing the known names."""
+    known = [*BACKEND_FACTS, *(alias for alias in _BACKEND_NAMES if alias not in BACKEND_FACTS)]
+    return f"unknown backend {name!r}; expected one of: {', '.join(known)}"
 
 
 def accelerator_or_error(name: object, source: str = "") -> Accelerator:
