@@ -429,7 +429,7 @@ def refresh() -> tuple[BackendInfo, ...]:
         return all_backends()
 
 
-if not TYPE_CHECKING:
+if not TYPE_CHECKING:  # pragma: no branch - False only for type checkers, which skip it
 
     def __getattr__(name: str) -> object:
         """Build ``BackendInfo`` and ``Accelerator`` on first use: each costs an import."""
