@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from accelprobe import _facts, _locate, _metadata, _owners, backends, probe
+from accelprobe import _advice, _caches, _facts, _locate, _metadata, _owners, backends, probe
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -85,7 +85,7 @@ def test_invalidate_caches_is_importlib_invalidate_caches(tmp_path: Path) -> Non
         importlib.invalidate_caches()
         assert importlib.util.find_spec("accelprobe_late") is None
         (tmp_path / "accelprobe_late.py").touch()
-        _locate.invalidate_caches()
+        _caches.invalidate_caches()
         assert importlib.util.find_spec("accelprobe_late") is not None
     finally:
         sys.path.remove(str(tmp_path))
@@ -103,12 +103,12 @@ def test_error_text_and_one_line() -> None:
         def __str__(self) -> str:
             raise RuntimeError
 
-    assert _facts.error_text(ValueError("a\n *** b *** c")) == "ValueError: a c"
-    assert _facts.error_text(ValueError()) == "ValueError"
+    assert _advice.error_text(ValueError("a\n *** b *** c")) == "ValueError: a c"
+    assert _advice.error_text(ValueError()) == "ValueError"
     assert (
-        _facts.error_text(UnprintableError()) == "UnprintableError: <unprintable UnprintableError>"
+        _advice.error_text(UnprintableError()) == "UnprintableError: <unprintable UnprintableError>"
     )
-    assert _facts.error_text(OSError("x"), typed=False) == "x"
+    assert _advice.error_text(OSError("x"), typed=False) == "x"
 
 
 def test_disable_parser(monkeypatch: pytest.MonkeyPatch) -> None:

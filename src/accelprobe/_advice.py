@@ -1,18 +1,33 @@
-"""What to tell a person about a backend or accelerator that is not available, and the fix.
+"""The wording of what accelprobe tells a person, loaded only when a message is needed.
 
-Loaded only when an error message or a remedy is asked for.
+An unavailable backend or accelerator and its fix, an unknown name, an exception, a
+runtime's message on one line.
 """
 
 from __future__ import annotations
 
-from accelprobe._facts import BACKEND_FACTS, DISABLE_VARIABLE
+from accelprobe._facts import (
+    ACCELERATOR_NAMES,
+    ACCELERATORS,
+    BACKEND_FACTS,
+    BACKEND_NAMES,
+    DISABLE_VARIABLE,
+)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover - seen by type checkers only
     from accelprobe._facts import AcceleratorFacts
     from accelprobe.backends import Detection
 
-__all__ = ["accelerator_missing", "none_fits", "remedy"]
+__all__ = [
+    "accelerator_missing",
+    "error_text",
+    "none_fits",
+    "one_line",
+    "remedy",
+    "unknown_accelerator",
+    "unknown_backend",
+]
 
 # Statuses that installing the accelerator's packages repairs; the others have a remedy.
 _INSTALLABLE = frozenset({"missing", "unowned", "error"})
@@ -67,3 +82,54 @@ def none_fits(reasons: list[str], device: str | None) -> str:
     article = "an" if device in {"npu", "xpu"} else "a"
     fits = "available" if device is None else f"available with {article} {device} device"
     return f"no accelerator is {fits}:" + "".join(f"\n  {reason}" for reason in reasons)
+
+
+def unknown_backend(name: object) -> str:
+    """The error for a name that means no backend, listing the known names."""
+    known = [*BACKEND_FACTS, *(alias for alias in BACKEND_NAMES if alias not in BACKEND_FACTS)]
+    return f"unknown backend {name!r}; expected one of: {', '.join(known)}"
+
+
+def unknown_accelerator(name: object, source: str) -> str:
+    """The error for a name that means no accelerator, naming ``source`` and the known ones."""
+    aliases = ", ".join(
+        f"{alias} ({target})" for alias, target in ACCELERATOR_NAMES.items() if alias != target
+    )
+    return (
+        f"{source}{name!r} is not a known accelerator; "
+        f"expected one of: {', '.join(ACCELERATORS)} or the aliases {aliases}"
+    )
+
+
+def error_text(error: object, *, typed: bool = True) -> str:
+    """``Type: message`` for an exception (the message alone unless ``typed``), on one line.
+
+    Never raises: an exception whose ``__str__`` raises is ``<unprintable Type>``.
+    """
+    name = getattr(type(error), "__name__", "Exception")
+    try:
+        message = one_line(str(error))
+    except Exception:  # noqa: BLE001 - a message that cannot be printed is still a message
+        message = f"<unprintable {name}>"
+    if not typed:
+        return message
+    return f"{name}: {message}" if message else str(name)
+
+
+def one_line(message: str) -> str:
+    """A runtime's message on one line, without banners such as ``*** EP Error ***``.
+
+    A run of asterisks is dropped, with a short title (up to four words) up to the next.
+    """
+    words = message.split()
+    kept: list[str] = []
+    index = 0
+    while index < len(words):
+        if words[index].strip("*"):
+            kept.append(words[index])
+        else:  # a run of asterisks; skip a short title up to the next run too
+            ahead = words[index + 1 : index + 5]
+            closing = [i for i, word in enumerate(ahead) if not word.strip("*")]
+            index += closing[0] + 1 if closing else 0
+        index += 1
+    return " ".join(kept)

@@ -3,9 +3,8 @@
 One record per backend (its module, the distributions that provide it, what its import
 needs, the command that installs it) and one per accelerator (its runtime, its optimum
 integration); the names people may use for them and the environment variables that
-name them. Also the few helpers every module shares: how an exception or a runtime's
-message is worded, and the ``accelprobe`` logger. Plain ``__slots__`` classes and no
-imports: this module loads at ``import accelprobe``.
+name them; the ``accelprobe`` logger. Plain ``__slots__`` classes: this module loads at
+``import accelprobe``.
 """
 
 from __future__ import annotations
@@ -25,8 +24,10 @@ if TYPE_CHECKING:  # pragma: no cover - seen by type checkers only
 __all__ = [
     "ACCELERATORS",
     "ACCELERATOR_FACTS",
+    "ACCELERATOR_NAMES",
     "ACCELERATOR_VARIABLE",
     "BACKEND_FACTS",
+    "BACKEND_NAMES",
     "DEBUG",
     "DISABLE_VARIABLE",
     "INFO",
@@ -42,11 +43,8 @@ __all__ = [
     "compact",
     "disabled_keys",
     "environ_value",
-    "error_text",
     "lock_renewer",
     "log",
-    "one_line",
-    "unknown_backend",
 ]
 
 DISABLE_VARIABLE = "ACCELPROBE_DISABLE"
@@ -238,11 +236,12 @@ ACCELERATOR_FACTS: dict[str, AcceleratorFacts] = {
 ACCELERATORS: tuple[Accelerator, ...] = tuple(facts.name for facts in ACCELERATOR_FACTS.values())
 RUNTIMES = tuple(key for key, facts in BACKEND_FACTS.items() if facts.runtime)
 
-_BACKEND_NAMES = {
+# Every name accepted for a backend (keys first, then aliases) and for an accelerator.
+BACKEND_NAMES = {
     name: facts.key for facts in BACKEND_FACTS.values() for name in (facts.key, *facts.aliases)
 }
-_ACCELERATOR_NAMES: dict[str, Accelerator] = {name: name for name in ACCELERATORS}
-_ACCELERATOR_NAMES.update(
+ACCELERATOR_NAMES: dict[str, Accelerator] = {name: name for name in ACCELERATORS}
+ACCELERATOR_NAMES.update(
     (alias, facts.name) for facts in ACCELERATOR_FACTS.values() for alias in facts.aliases
 )
 
@@ -254,21 +253,17 @@ def compact(name: str) -> str:
 
 def backend_key(name: object) -> str | None:
     """The backend key that ``name`` (a key, accelerator name or alias) means, or None."""
-    return _BACKEND_NAMES.get(compact(name)) if isinstance(name, str) else None
+    return BACKEND_NAMES.get(compact(name)) if isinstance(name, str) else None
 
 
 def backend_key_or_error(name: object) -> str:
     """The backend key that ``name`` means, or ``ValueError`` listing the known names."""
     key = backend_key(name)
     if key is None:
+        from accelprobe._advice import unknown_backend
+
         raise ValueError(unknown_backend(name))
     return key
-
-
-def unknown_backend(name: object) -> str:
-    """The error for a name that means no backend, listing the known names."""
-    known = [*BACKEND_FACTS, *(alias for alias in _BACKEND_NAMES if alias not in BACKEND_FACTS)]
-    return f"unknown backend {name!r}; expected one of: {', '.join(known)}"
 
 
 def accelerator_or_error(name: object, source: str = "") -> Accelerator:
@@ -276,16 +271,11 @@ def accelerator_or_error(name: object, source: str = "") -> Accelerator:
 
     Otherwise ``ValueError``, naming ``source`` (e.g. ``ACCELPROBE_ACCELERATOR=``).
     """
-    accelerator = _ACCELERATOR_NAMES.get(compact(name)) if isinstance(name, str) else None
+    accelerator = ACCELERATOR_NAMES.get(compact(name)) if isinstance(name, str) else None
     if accelerator is None:
-        aliases = ", ".join(
-            f"{alias} ({target})" for alias, target in _ACCELERATOR_NAMES.items() if alias != target
-        )
-        msg = (
-            f"{source}{name!r} is not a known accelerator; "
-            f"expected one of: {', '.join(ACCELERATORS)} or the aliases {aliases}"
-        )
-        raise ValueError(msg)
+        from accelprobe._advice import unknown_accelerator
+
+        raise ValueError(unknown_accelerator(name, source))
     return accelerator
 
 
@@ -329,7 +319,7 @@ def environ_value(name: str) -> str:
     return "" if raw is None else environ.decodevalue(raw)
 
 
-# --- wording and logging, shared by every module -------------------------------------------
+# --- logging and forks, shared by every module -------------------------------------------
 
 DEBUG = 10  # logging.DEBUG and logging.INFO, without importing logging
 INFO = 20
@@ -353,40 +343,6 @@ def log(level: int, message: str, *args: object, exc_info: bool = False) -> None
             _logger.log(level, message, *args, exc_info=exc_info)
     except Exception:  # noqa: BLE001, S110 - a raising handler or filter must not break detection
         pass
-
-
-def error_text(error: object, *, typed: bool = True) -> str:
-    """``Type: message`` for an exception (the message alone unless ``typed``), on one line.
-
-    Never raises: an exception whose ``__str__`` raises is ``<unprintable Type>``.
-    """
-    name = getattr(type(error), "__name__", "Exception")
-    try:
-        message = one_line(str(error))
-    except Exception:  # noqa: BLE001 - a message that cannot be printed is still a message
-        message = f"<unprintable {name}>"
-    if not typed:
-        return message
-    return f"{name}: {message}" if message else str(name)
-
-
-def one_line(message: str) -> str:
-    """A runtime's message on one line, without banners such as ``*** EP Error ***``.
-
-    A run of asterisks is dropped, with a short title (up to four words) up to the next.
-    """
-    words = message.split()
-    kept: list[str] = []
-    index = 0
-    while index < len(words):
-        if words[index].strip("*"):
-            kept.append(words[index])
-        else:  # a run of asterisks; skip a short title up to the next run too
-            ahead = words[index + 1 : index + 5]
-            closing = [i for i, word in enumerate(ahead) if not word.strip("*")]
-            index += closing[0] + 1 if closing else 0
-        index += 1
-    return " ".join(kept)
 
 
 def lock_renewer(namespace: dict[str, object]) -> Callable[[], None]:

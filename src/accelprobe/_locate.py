@@ -1,8 +1,7 @@
 """Locate a module as the import system would, without importing it or its parent.
 
-Also the import system's caches, cleared without an ``import``. Every touch of the import
-system's private state (a namespace path's ``_path``, ``PathFinder`` and its epoch) is
-here, each guarded, with a parity test against the public behaviour it stands in for.
+Loaded at ``import accelprobe``. A namespace path's private ``_path`` is read where its
+public iteration raises (guarded; tests/test_internals.py checks the parity).
 """
 
 from __future__ import annotations
@@ -10,19 +9,7 @@ from __future__ import annotations
 import os
 import sys
 
-from accelprobe._facts import DEBUG, error_text, log
-
-__all__ = [
-    "archive_of",
-    "find_spec",
-    "integration_problem",
-    "invalidate_caches",
-    "plain_path",
-    "same_path",
-    "search_dirs",
-    "site_of",
-    "spec_location",
-]
+__all__ = ["find_spec", "integration_problem", "plain_path", "spec_location"]
 
 
 def plain_path(locations: object) -> list[str] | None:
@@ -113,6 +100,8 @@ def integration_problem(module: str) -> str:
         if spec is not None and not spec_location(spec)[1]:
             problem = f"{module} is a folder without __init__.py"
     except Exception as error:  # noqa: BLE001 - never raises
+        from accelprobe._advice import error_text
+
         problem = f"looking for {module} raised {error_text(error)}"
     return problem or ""
 
@@ -129,90 +118,3 @@ def spec_location(spec: object) -> tuple[str | None, bool]:
     if locations is None:
         return origin, True
     return os.path.dirname(origin), True
-
-
-def site_of(location: str, parts: list[str]) -> str | None:
-    """The folder that holds ``location`` as the module named by ``parts``, if it does."""
-    folder = location
-    for part in reversed(parts):
-        folder, tail = os.path.split(folder)
-        if os.path.normcase(tail.partition(".")[0]) != os.path.normcase(part):
-            return None
-    return folder
-
-
-def archive_of(spec: object) -> str | None:
-    """The zip file (a wheel, ``.zip`` or ``.pyz``) the module was found in, if any."""
-    archive = getattr(getattr(spec, "loader", None), "archive", None)
-    return archive if isinstance(archive, str) else None
-
-
-def search_dirs() -> list[str]:
-    """The folders of ``sys.path``, in order, without repeats; ``''`` is the working dir."""
-    dirs: list[str] = []
-    seen: set[str] = set()
-    cwd: str | None = None
-    entries: list[object] = list(sys.path)  # anything can be appended to sys.path
-    for entry in entries:
-        if not isinstance(entry, str):
-            continue
-        if not entry:
-            if cwd is None:
-                try:
-                    cwd = os.getcwd()
-                except OSError:  # the working directory was removed
-                    cwd = ""
-            entry = cwd  # noqa: PLW2901
-            if not entry:
-                continue
-        if entry not in seen:
-            seen.add(entry)
-            dirs.append(entry)
-    return dirs
-
-
-def same_path(first: str, second: str) -> bool:
-    """Whether two paths name the same file or folder, links resolved."""
-    try:
-        return os.path.normcase(os.path.realpath(first)) == os.path.normcase(
-            os.path.realpath(second)
-        )
-    except (OSError, ValueError):
-        return False
-
-
-def invalidate_caches() -> None:
-    """What ``importlib.invalidate_caches()`` does, without an ``import`` and never raising.
-
-    Python 3.12+'s ``PathFinder.invalidate_caches`` imports ``importlib.metadata``; an
-    import takes that module's lock, which a fork while another thread is here leaves
-    held, for ever, in the child. So the path finder's part is done here, as it does it.
-    """
-    external = sys.modules.get("_frozen_importlib_external")
-    path_finder = getattr(external, "PathFinder", None)
-    for finder in list(sys.meta_path):
-        try:
-            if finder is path_finder:
-                _invalidate_path_caches(external)
-            else:
-                getattr(finder, "invalidate_caches", _nothing)()
-        except Exception:  # noqa: BLE001, PERF203 - a broken finder must not stop the others
-            log(DEBUG, "invalidating the caches of %r failed", finder, exc_info=True)
-
-
-def _nothing() -> None:
-    """A finder's ``invalidate_caches`` where it has none."""
-
-
-def _invalidate_path_caches(external: object) -> None:
-    """``PathFinder.invalidate_caches()``: each folder's finder, namespace paths, metadata."""
-    for name, finder in list(sys.path_importer_cache.items()):
-        if finder is None or not os.path.isabs(name):  # the working directory may have moved
-            sys.path_importer_cache.pop(name, None)
-        else:
-            getattr(finder, "invalidate_caches", _nothing)()
-    namespace = getattr(external, "_NamespacePath", None)
-    namespace._epoch = getattr(namespace, "_epoch", 0) + 1  # type: ignore[union-attr]  # noqa: SLF001
-    metadata = sys.modules.get("importlib.metadata")
-    if metadata is not None:  # only where something else imported it
-        metadata.MetadataPathFinder.invalidate_caches()

@@ -37,6 +37,7 @@ __all__ = [
     "project",
     "read_metadata",
     "reindent",
+    "search_dirs",
     "underscored",
 ]
 
@@ -126,6 +127,30 @@ class Dist:
         self.site = site
         self.entry = entry
         self.conflicts: tuple[str, ...] = ()
+
+
+def search_dirs() -> list[str]:
+    """The folders of ``sys.path``, in order, without repeats; ``''`` is the working dir."""
+    dirs: list[str] = []
+    seen: set[str] = set()
+    cwd: str | None = None
+    entries: list[object] = list(sys.path)  # anything can be appended to sys.path
+    for entry in entries:
+        if not isinstance(entry, str):
+            continue
+        if not entry:
+            if cwd is None:
+                try:
+                    cwd = os.getcwd()
+                except OSError:  # the working directory was removed
+                    cwd = ""
+            entry = cwd  # noqa: PLW2901
+            if not entry:
+                continue
+        if entry not in seen:
+            seen.add(entry)
+            dirs.append(entry)
+    return dirs
 
 
 def underscored(name: str) -> str:
@@ -367,7 +392,5 @@ def installed_in(scan: Scan, name: str, folder: str) -> Dist | None:
 
 def installed_version_of(name: str) -> str | None:
     """The version of distribution ``name`` first on ``sys.path``, or None."""
-    from accelprobe._locate import search_dirs
-
     dist = installed(Scan(), name, search_dirs())
     return dist.version if dist else None

@@ -12,8 +12,6 @@ import os
 import sys
 from stat import S_ISREG
 
-from accelprobe._facts import error_text
-from accelprobe._locate import archive_of, same_path, search_dirs, site_of
 from accelprobe._metadata import (
     INFO_SUFFIXES,
     READ_LIMIT,
@@ -29,6 +27,7 @@ from accelprobe._metadata import (
     parse_version,
     project,
     read_metadata,
+    search_dirs,
     underscored,
 )
 
@@ -82,7 +81,7 @@ def verdict(
 
 def hidden(facts: BackendFacts, dist: Dist) -> tuple[str, ...]:
     """Accepted distributions in other ``sys.path`` folders than ``dist``'s, as text."""
-    others = [folder for folder in search_dirs() if not same_path(folder, dist.site)]
+    others = [folder for folder in search_dirs() if not _same_path(folder, dist.site)]
     found = _everywhere(Scan(), facts, others)
     return tuple(f"{other.name} {other.version} in {other.site}" for other in found)
 
@@ -91,7 +90,7 @@ def _leftover(
     scan: Scan, facts: BackendFacts, location: str, parts: list[str]
 ) -> tuple[str, str, Dist | None]:
     """A folder of the module's name without ``__init__.py``: an uninstall's leftover."""
-    site = site_of(location, parts)
+    site = _site_of(location, parts)
     found = _in_folder(scan, facts, site) if site is not None else []
     dist = found[0] if found else next(_everywhere(scan, facts, search_dirs()), None)
     leftover = f"{location} is a folder without __init__.py"
@@ -151,6 +150,32 @@ def _needs_problem(scan: Scan, facts: BackendFacts, dist: Dist) -> str:
     return (
         f"{dist.name} {dist.version} needs {needed} {wanted}, but {there}, so it cannot be imported"
     )
+
+
+def _site_of(location: str, parts: list[str]) -> str | None:
+    """The folder that holds ``location`` as the module named by ``parts``, if it does."""
+    folder = location
+    for part in reversed(parts):
+        folder, tail = os.path.split(folder)
+        if os.path.normcase(tail.partition(".")[0]) != os.path.normcase(part):
+            return None
+    return folder
+
+
+def _archive_of(spec: object) -> str | None:
+    """The zip file (a wheel, ``.zip`` or ``.pyz``) the module was found in, if any."""
+    archive = getattr(getattr(spec, "loader", None), "archive", None)
+    return archive if isinstance(archive, str) else None
+
+
+def _same_path(first: str, second: str) -> bool:
+    """Whether two paths name the same file or folder, links resolved."""
+    try:
+        return os.path.normcase(os.path.realpath(first)) == os.path.normcase(
+            os.path.realpath(second)
+        )
+    except (OSError, ValueError):
+        return False
 
 
 # --- file lists ------------------------------------------------------------------------------
@@ -256,6 +281,8 @@ def _in_archive(archive: str, facts: BackendFacts) -> tuple[Dist | None, str]:
                     name = accepted[ranks[name]] if name in ranks else name
                     return Dist(name.replace("_", "-"), version, archive, entry), ""
     except Exception as error:  # noqa: BLE001 - a damaged archive: the reason says so
+        from accelprobe._advice import error_text
+
         return None, f"{archive} cannot be read as a zip file ({error_text(error)})"
     return None, f"{module} in {archive} has no installed distribution's metadata beside it"
 
@@ -353,7 +380,7 @@ def _pth_owner(scan: Scan, folder: str, location: str, parts: list[str]) -> Dist
     ``__editable___NAME_VERSION_finder.py`` whose ``MAPPING`` names each package's folder);
     hatchling writes ``_NAME.pth``; both list it in the distribution's ``RECORD``.
     """
-    top = os.path.join(site_of(location, parts) or location, parts[0])
+    top = os.path.join(_site_of(location, parts) or location, parts[0])
     site = os.path.dirname(top)
     for name in matching(folder, "", (".pth", "_finder.py")):
         text = scan.read_text(os.path.join(folder, name), _PTH_LIMIT)
@@ -365,9 +392,9 @@ def _pth_owner(scan: Scan, folder: str, location: str, parts: list[str]) -> Dist
                 for line in text.splitlines()
                 if line.strip() and not line.startswith(("#", "import ", "import\t"))
             ]
-            mapped = any(same_path(path, site) for path in paths)
+            mapped = any(_same_path(path, site) for path in paths)
         else:
-            mapped = any(same_path(path, top) for path in _finder_mapping(text, parts[0]) if path)
+            mapped = any(_same_path(path, top) for path in _finder_mapping(text, parts[0]) if path)
         if mapped:
             dist = _owner_of_file(scan, folder, name)
             if dist is not None:
@@ -452,10 +479,10 @@ def _owner(
     an editable install of it), and says what is wrong otherwise.
     """
     scan.problems.clear()
-    archive = archive_of(spec)
+    archive = _archive_of(spec)
     if archive is not None:
         return _in_archive(archive, facts)
-    site = site_of(location, parts)
+    site = _site_of(location, parts)
     beside = _owner_beside(scan, facts, site) if site is not None else None
     if beside is not None:
         return beside, ""
@@ -509,7 +536,7 @@ def _owner_elsewhere(
         )
     copies = [(dist, _copy_of(dist, parts)) for dist in candidates]
     for dist, copy in copies:
-        if copy is not None and same_path(copy, location):
+        if copy is not None and _same_path(copy, location):
             return dist, ""
     shadowed = next((dist for dist, copy in copies if copy is not None), None)
     if shadowed is None:

@@ -9,7 +9,6 @@ the copy found (``_metadata``, ``_owners``: loaded only then). ``logging``, ``da
 from __future__ import annotations
 
 import _thread
-import sys
 
 from accelprobe import _facts
 from accelprobe._facts import (
@@ -19,7 +18,7 @@ from accelprobe._facts import (
     ONNXRUNTIME_DISTRIBUTIONS,
     OPENVINO_DISTRIBUTIONS,
 )
-from accelprobe._locate import find_spec, integration_problem, invalidate_caches, spec_location
+from accelprobe._locate import find_spec, integration_problem, spec_location
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover - seen by type checkers only
@@ -180,8 +179,10 @@ def _detect(key: str, scans: list[Scan]) -> Detection:
             scans.append(Scan())
         status, reason, dist = verdict(scans[0], BACKEND_FACTS[key], spec, location, real=real)
     except Exception as error:  # noqa: BLE001 - detection must never raise
+        from accelprobe._advice import error_text
+
         _facts.log(_facts.DEBUG, "detecting %s failed", key, exc_info=True)
-        return Detection(key, "error", f"looking for {module} raised {_facts.error_text(error)}")
+        return Detection(key, "error", f"looking for {module} raised {error_text(error)}")
     return Detection(key, status, reason, location=location, dist=dist)
 
 
@@ -420,11 +421,10 @@ def refresh() -> tuple[BackendInfo, ...]:
     Clears the import system's and metadata caches, updates the module-level flags and
     returns the new results. Safe to call from several threads.
     """
+    from accelprobe._caches import invalidate_caches
+
     with _lock:
         invalidate_caches()
-        metadata = sys.modules.get("accelprobe._metadata")
-        if metadata is not None:  # folders listed since the last detection
-            metadata.LISTINGS.clear()
         _detect_all()
         return all_backends()
 

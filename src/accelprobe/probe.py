@@ -22,8 +22,9 @@ import tempfile
 import warnings
 
 from accelprobe import backends
+from accelprobe._advice import error_text, one_line
 from accelprobe._child import run_child
-from accelprobe._facts import RUNTIMES, error_text, lock_renewer, one_line
+from accelprobe._facts import RUNTIMES, lock_renewer
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover - seen by type checkers only
@@ -80,8 +81,7 @@ _SAID_CAP = 1 << 16  # characters a runtime may print or warn during an in-proce
 # (key, verify, isolated, timeout) -> (the detection it was made under, the result);
 # refresh() replaces detections, so a result made before it is never returned after it.
 _results: dict[tuple[str, bool, bool, float], tuple[backends.Detection, ProbeResult]] = {}
-# Probes run one at a time: an in-process probe swaps the host's sys.stdout and warnings
-# hooks while it runs, and two at once would each restore the other's swap.
+# One probe at a time: each swaps the host's sys.stdout and warnings hooks while it runs.
 _lock = _thread.RLock()
 
 
@@ -416,7 +416,8 @@ _CHILD = (
 )
 
 # A result as JSON, as a child prints it and the report shows it: each key, in order, with
-# its JSON types. ProbeResult and Device have the same fields (words as a tuple).
+# its JSON types. ProbeResult and Device have the same fields (words as a tuple); a child's
+# result need not say ``verified``: its parent knows what it asked.
 _FIELDS: dict[str, tuple[type, ...]] = {
     "ok": (bool,),
     "version": (str, type(None)),
@@ -424,7 +425,6 @@ _FIELDS: dict[str, tuple[type, ...]] = {
     "verified": (bool,),
     "devices": (list,),
 }
-# What a child's result must hold: the parent knows whether it asked to verify.
 _CHILD_FIELDS = {name: kinds for name, kinds in _FIELDS.items() if name != "verified"}
 _DEVICE_FIELDS: dict[str, tuple[type, ...]] = {
     "name": (str,),

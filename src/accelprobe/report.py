@@ -18,14 +18,8 @@ import sys
 
 import accelprobe
 from accelprobe import backends
-from accelprobe._facts import (
-    BACKEND_FACTS,
-    DISABLE_VARIABLE,
-    RUNTIMES,
-    disabled_keys,
-    one_line,
-    unknown_backend,
-)
+from accelprobe._advice import one_line, unknown_backend
+from accelprobe._facts import BACKEND_FACTS, DISABLE_VARIABLE, RUNTIMES, disabled_keys
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover - seen by type checkers only
