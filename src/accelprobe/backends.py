@@ -23,12 +23,10 @@ from accelprobe._locate import find_spec, integration_problem, spec_location
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover - seen by type checkers only
     from collections.abc import Iterable
-    from typing import Literal
 
+    from accelprobe._facts import Accelerator
     from accelprobe._info import BackendInfo
     from accelprobe._metadata import Dist, Scan
-
-    Accelerator = Literal["ov", "ort", "ipex"]
 
 __all__ = [
     "ACCELERATORS",
@@ -440,7 +438,7 @@ if not TYPE_CHECKING:  # pragma: no branch - False only for type checkers, which
         if name == "Accelerator":
             from typing import Literal
 
-            globals()[name] = Literal["ov", "ort", "ipex"]
+            globals()[name] = Literal[ACCELERATORS]
             return globals()[name]
         msg = f"module {__name__!r} has no attribute {name!r}"
         raise AttributeError(msg)
