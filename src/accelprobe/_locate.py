@@ -97,8 +97,9 @@ def integration_problem(module: str) -> str:
     """Why the package ``module`` cannot be located as a real package, or ``''``; never raises."""
     try:
         spec, problem = find_spec(module)
-        if spec is not None and not spec_location(spec)[1]:
-            problem = f"{module} is a folder without __init__.py"
+        if spec is not None:
+            _, real = spec_location(spec)
+            problem = None if real else f"{module} is a folder without __init__.py"
     except Exception as error:  # noqa: BLE001 - never raises
         from accelprobe._advice import error_text
 

@@ -81,9 +81,10 @@ def _plural(names: Sequence[str]) -> str:
 def _disable_warnings() -> list[str]:
     """A warning for each ``ACCELPROBE_DISABLE`` token that names no backend: it is ignored."""
     value = os.environ.get(DISABLE_VARIABLE, "")
+    _, unknown = disabled_keys()
     return [
         f"ignoring {token!r} in {DISABLE_VARIABLE}={value}: {unknown_backend(token)}"
-        for token in disabled_keys()[1]
+        for token in unknown
     ]
 
 
