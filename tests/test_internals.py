@@ -113,7 +113,7 @@ def test_error_text_and_one_line() -> None:
 
 def test_disable_parser(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ACCELPROBE_DISABLE", " ov, ,nope,ORT ")
-    assert _facts.disabled_keys() == (frozenset({"openvino", "onnxruntime"}), ["nope"])
+    assert _facts.disabled_and_unknown() == (frozenset({"openvino", "onnxruntime"}), ["nope"])
 
 
 def test_the_facts_table() -> None:

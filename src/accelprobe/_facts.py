@@ -41,7 +41,7 @@ __all__ = [
     "backend_key",
     "backend_key_or_error",
     "compact",
-    "disabled_keys",
+    "disabled_and_unknown",
     "environ_value",
     "lock_renewer",
     "log",
@@ -290,7 +290,7 @@ def allowed_accelerators(candidates: Iterable[str]) -> tuple[Accelerator, ...]:
     return tuple(name for name in ACCELERATORS if name in chosen)
 
 
-def disabled_keys() -> tuple[frozenset[str], list[str]]:
+def disabled_and_unknown() -> tuple[frozenset[str], list[str]]:
     """The backend keys that ``ACCELPROBE_DISABLE`` turns off, and its unknown tokens."""
     keys: set[str] = set()
     unknown: list[str] = []

@@ -192,7 +192,7 @@ def _detect_all() -> None:
     global _onnxruntime_available, _openvino_available, _ipex_available  # noqa: PLW0603
     global _optimum_intel_available, _optimum_onnx_available  # noqa: PLW0603
     global _detections, _available, _infos, _readiness
-    disabled, unknown = _facts.disabled_keys()
+    disabled, unknown = _facts.disabled_and_unknown()
     for token in unknown:
         _facts.log(
             _facts.DEBUG, "ignoring unknown backend %r in %s", token, _facts.DISABLE_VARIABLE

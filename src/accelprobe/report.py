@@ -19,7 +19,7 @@ import sys
 import accelprobe
 from accelprobe import backends
 from accelprobe._advice import one_line, unknown_backend
-from accelprobe._facts import BACKEND_FACTS, DISABLE_VARIABLE, RUNTIMES, disabled_keys
+from accelprobe._facts import BACKEND_FACTS, DISABLE_VARIABLE, RUNTIMES, disabled_and_unknown
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover - seen by type checkers only
@@ -81,7 +81,7 @@ def _plural(names: Sequence[str]) -> str:
 def _disable_warnings() -> list[str]:
     """A warning for each ``ACCELPROBE_DISABLE`` token that names no backend: it is ignored."""
     value = os.environ.get(DISABLE_VARIABLE, "")
-    _, unknown = disabled_keys()
+    _, unknown = disabled_and_unknown()
     return [
         f"ignoring {token!r} in {DISABLE_VARIABLE}={value}: {unknown_backend(token)}"
         for token in unknown
