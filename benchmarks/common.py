@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import io
 import os
+import shutil
 import statistics
 import subprocess
 import sys
+import tarfile
 import time
+import zipfile
 from pathlib import Path
 
-CACHE = Path(__file__).resolve().parent.parent / ".cache" / "bench"
+ROOT = Path(__file__).resolve().parent.parent
+CACHE = ROOT / ".cache" / "bench"
+# The release that import_time.py compares with: 0.2.0 (tagged v0.2.0), or any git revision
+# named by ACCELPROBE_BENCH_BASELINE.
+BASELINE = os.environ.get("ACCELPROBE_BENCH_BASELINE") or "bc54bfd756366e54f2d1457adf54b1442a9cb7a8"
 BACKENDS = {
     "openvino": "openvino",
     "onnxruntime": "onnxruntime",
@@ -68,6 +76,52 @@ def optimum() -> tuple[Path, str]:
         "s.loader.exec_module(u.module_from_spec(s))"
     )
     return folder, load
+
+
+def current_code() -> Path:
+    """A fresh copy of this checkout's ``src/accelprobe``: the folder to put on sys.path."""
+    folder = CACHE / "code" / "current"
+    shutil.rmtree(folder, ignore_errors=True)
+    shutil.copytree(ROOT / "src" / "accelprobe", folder / "accelprobe")
+    return folder
+
+
+def baseline_code(revision: str = BASELINE) -> Path | None:
+    """``src/accelprobe`` at ``revision``, from ``git archive``: the folder for sys.path.
+
+    None, with the reason printed, where git or the revision is not there (an sdist).
+    """
+    folder = CACHE / "code" / revision.replace("/", "_")
+    if (folder / "accelprobe" / "__init__.py").exists():
+        return folder
+    command = ["git", "-C", str(ROOT), "archive", "--format=tar", revision, "src/accelprobe"]
+    try:
+        archive = subprocess.run(command, check=True, capture_output=True, timeout=60).stdout
+    except (OSError, subprocess.SubprocessError) as error:
+        print(f"(no baseline: git archive {revision} failed: {error})")
+        return None
+    staging = folder.with_name(folder.name + ".partial")
+    shutil.rmtree(staging, ignore_errors=True)
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(staging)  # noqa: S202 - this repository's own tree
+    shutil.rmtree(folder, ignore_errors=True)
+    (staging / "src").rename(folder)
+    shutil.rmtree(staging)
+    return folder
+
+
+def zipped(folder: Path, name: str) -> Path:
+    """The package in ``folder`` as a zip of sources only: importing it compiles every module."""
+    target = CACHE / "code" / f"{name}.zip"
+    with zipfile.ZipFile(target, "w") as bundle:
+        for source in sorted((folder / "accelprobe").glob("*.py")):
+            bundle.write(source, f"accelprobe/{source.name}")
+    return target
+
+
+def on_path(folder: Path) -> str:
+    """Code that puts ``folder`` (or a zip) first on sys.path, as an installed package is found."""
+    return f"import sys; sys.path.insert(0, {str(folder)!r}); "
 
 
 def prelude(*sites: Path) -> str:

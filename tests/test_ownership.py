@@ -348,9 +348,9 @@ def test_installed_version_of_any_distribution(tmp_path: Path) -> None:
 
 
 def test_folded_values_are_reindented_as_importlib_metadata_does() -> None:
-    from accelprobe import backends
+    from accelprobe import _metadata
 
-    assert backends._reindent("1.0\n  .1") == "      1.0\n.1"  # what email + dedent give
+    assert _metadata.reindent("1.0\n  .1") == "      1.0\n.1"  # what email + dedent give
 
 
 def test_package_without_init_in_its_parent(tmp_path: Path) -> None:
@@ -631,7 +631,11 @@ def test_loaded_versions_as_runtimes_spell_them(
 
 def test_file_contents_are_not_kept_after_detection(tmp_path: Path) -> None:
     site = build(tmp_path / "site", installed("onnxruntime", "openvino"))
-    after = "result['kept'] = len(accelprobe.backends._reads)"
+    after = (
+        "import gc\n"
+        "from accelprobe._metadata import Scan\n"
+        "result['kept'] = sum(isinstance(o, Scan) for o in gc.get_objects())"
+    )
     assert detect(site, cwd=tmp_path, after=after)["kept"] == 0
 
 

@@ -882,6 +882,10 @@ def test_plain_report_imports_nothing_costly(tmp_path: Path) -> None:
     assert set(completed.stderr.split()) <= {
         "__future__",
         "accelprobe",
+        "accelprobe._advice",
+        "accelprobe._facts",
+        "accelprobe._locate",
+        "accelprobe._metadata",
         "accelprobe.backends",
         "accelprobe.report",
     }

@@ -59,7 +59,7 @@ __all__ = [
 ]
 
 
-if not TYPE_CHECKING:
+if not TYPE_CHECKING:  # pragma: no branch - False only for type checkers, which skip it
 
     def __getattr__(name: str) -> object:
         """Resolve ``__version__``, ``BackendInfo`` and ``Accelerator`` on first use."""

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import dataclasses
 
-__all__ = ["BackendInfo"]
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # pragma: no cover - seen by type checkers only
+    from accelprobe.backends import Detection
+
+__all__ = ["BackendInfo", "backend_info_of"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -37,3 +41,17 @@ class BackendInfo:
     """One plain sentence: why the backend is available or not."""
     conflicts: tuple[str, ...] = ()
     """Other installed distributions that ship the same module and overwrite each other."""
+
+
+def backend_info_of(found: Detection) -> BackendInfo:
+    """The ``BackendInfo`` of detection's cheap record."""
+    return BackendInfo(
+        name=found.key,
+        module=found.module,
+        available=found.available,
+        distribution=found.distribution,
+        version=found.version,
+        location=found.location,
+        reason=found.reason,
+        conflicts=found.conflicts,
+    )

@@ -9,33 +9,15 @@ chosen integration is imported, and only when the function is called.
 from __future__ import annotations
 
 from accelprobe import backends
+from accelprobe._facts import ACCELERATOR_FACTS
 
 __all__ = ["TASKS", "model_class"]
 
-# accelerator -> (integration module, detection key, install command)
-_INTEGRATIONS = {
-    "ov": (
-        "optimum.intel.openvino",
-        "optimum-intel",
-        'pip install --upgrade "optimum-intel[openvino]"',
-    ),
-    "ort": (
-        "optimum.onnxruntime",
-        "optimum-onnx",
-        'pip install --upgrade "optimum-onnx[onnxruntime]"',
-    ),
-    "ipex": (
-        "optimum.intel.ipex",
-        "optimum-intel",
-        'pip install --upgrade "optimum-intel[ipex]<2"',
-    ),
-}
-
 # Pipeline task -> {accelerator: class names, the first one the installed integration has
-# wins}. Checked against optimum-onnx 0.1 and optimum 1.26/1.27 (optimum.onnxruntime),
-# optimum-intel 2.1/2.2 (optimum.intel.openvino) and optimum-intel 1.27 (optimum.intel.ipex),
-# and their own pipeline task tables. automatic-speech-recognition gives the sequence-to-
-# sequence class (Whisper and the like); CTC models (wav2vec2) use ``...ModelForCTC``.
+# wins}. Checked against optimum-onnx 0.1 and optimum 1.26/1.27 (ort), optimum-intel 2.1/2.2
+# (ov) and optimum-intel 1.27 (ipex), and their own pipeline task tables.
+# automatic-speech-recognition gives the sequence-to-sequence class (Whisper and the like);
+# CTC models (wav2vec2) use ``...ModelForCTC``.
 _CLASSES: dict[str, dict[str, tuple[str, ...]]] = {
     "audio-classification": {
         "ov": ("OVModelForAudioClassification",),
@@ -148,8 +130,7 @@ def model_class(task: str, accelerator: str | None = None) -> type:
 
     ``accelerator`` defaults to ``select_accelerator()`` and accepts its names and aliases;
     an accelerator that is not available raises its ``ImportError`` (what to install).
-    Imports only the chosen integration (``optimum.intel.openvino``,
-    ``optimum.onnxruntime`` or ``optimum.intel.ipex``). Raises ``ValueError`` for an unknown
+    Imports only the chosen accelerator's optimum integration. Raises ``ValueError`` for an unknown
     task or one the accelerator has no class for, and ``ImportError`` naming the
     integration, its version and the upgrade command when the installed integration lacks
     the class.
@@ -165,8 +146,9 @@ def model_class(task: str, accelerator: str | None = None) -> type:
             f"{runs_on}); tasks on {chosen}: {supported}"
         )
         raise ValueError(msg)
-    module_name, key, command = _INTEGRATIONS[chosen]
-    integration = backends.detection(key)  # available: select_accelerator() checked it
+    facts = ACCELERATOR_FACTS[chosen]
+    module_name, command = facts.integration, f"pip install --upgrade {facts.requirement}"
+    integration = backends.detection(facts.optimum)  # available: select_accelerator() checked
     installed = f"{integration.distribution} {integration.version}"
     import importlib
 

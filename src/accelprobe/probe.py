@@ -12,20 +12,19 @@ not an exception.
 from __future__ import annotations
 
 import _thread
-import contextlib
 import dataclasses
 import json
 import os
-import selectors
 import shutil
 import signal
-import subprocess
 import sys
 import tempfile
-import time
 import warnings
 
 from accelprobe import backends
+from accelprobe._advice import error_text, one_line
+from accelprobe._child import run_child
+from accelprobe._facts import RUNTIMES, lock_renewer
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover - seen by type checkers only
@@ -38,6 +37,7 @@ __all__ = [
     "DEVICE_WORDS",
     "Device",
     "ProbeResult",
+    "as_json",
     "device_word",
     "probe",
 ]
@@ -76,28 +76,16 @@ DEVICES: dict[str, tuple[str, ...]] = {
 }
 """Which device words each provider or device name answers to (see the README's table)."""
 
-_RUNTIMES = ("openvino", "onnxruntime", "ipex")
 _MARK = "accelprobe-probe-result:"
-_CAP = 1 << 20  # bytes of an isolated child's stdout, and of its stderr, that are kept
 _SAID_CAP = 1 << 16  # characters a runtime may print or warn during an in-process probe
-_POLL = 0.05  # seconds between checks that an isolated child is still running
-_GRACE = 1.0  # seconds past the deadline to read what an exited child left, or to reap one
 # (key, verify, isolated, timeout) -> (the detection it was made under, the result);
 # refresh() replaces detections, so a result made before it is never returned after it.
 _results: dict[tuple[str, bool, bool, float], tuple[backends.Detection, ProbeResult]] = {}
-# Probes run one at a time: an in-process probe swaps the host's sys.stdout and warnings
-# hooks while it runs, and two at once would each restore the other's swap.
+# One probe at a time: each swaps the host's sys.stdout and warnings hooks while it runs.
 _lock = _thread.RLock()
 
 
-def _after_fork() -> None:
-    """In a forked child, a probe that another thread of the parent was running is gone."""
-    global _lock  # noqa: PLW0603 - the one lock, made anew
-    _lock = _thread.RLock()
-
-
-# Windows has no fork, and no os.register_at_fork.
-getattr(os, "register_at_fork", lambda **_: None)(after_in_child=_after_fork)
+_after_fork = lock_renewer(globals())  # a probe another thread ran is gone in a child
 
 
 @dataclasses.dataclass(frozen=True)
@@ -151,25 +139,6 @@ def _words(name: str) -> tuple[str, ...]:
     return DEVICES.get(name) or DEVICES.get(name.split(".", 1)[0].split(":", 1)[0], ())
 
 
-def _text(value: object) -> str:
-    """``str(value)``, even for an object whose ``__str__`` raises."""
-    try:
-        return str(value)
-    except Exception:  # noqa: BLE001 - a message that cannot be printed is still a message
-        return f"<unprintable {type(value).__name__}>"
-
-
-def _one_line(text: str) -> str:
-    """A runtime's message as one line: banners (``*** EP Error ***``) dropped."""
-    lines = text.splitlines()
-    kept = [line for line in lines if not line.strip().startswith("***")]
-    return " ".join(" ".join(kept).split())
-
-
-def _error(error: Exception) -> str:
-    return f"{type(error).__name__}: {_one_line(_text(error))}"
-
-
 # --- the host's state, while a runtime runs in this process --------------------------------
 
 
@@ -214,13 +183,13 @@ class _Capture:
         if _thread.get_ident() != self.thread:
             self.show(message, category, filename, lineno, file, line)
         else:
-            self.keep(f"\n{_text(message)}\n")
+            self.keep(f"\n{error_text(message, typed=False)}\n")
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.stream, name)
 
     def since(self, start: int) -> str:
-        return _one_line("".join(self.said[start:]))
+        return one_line("".join(self.said[start:]))
 
 
 def _logging_state() -> tuple[Any, ...]:
@@ -347,7 +316,7 @@ def _probe_openvino(verify: bool, _capture: _Capture) -> tuple[str | None, list[
         try:
             description = str(core.get_property(name, "FULL_DEVICE_NAME"))
         except Exception as error:  # noqa: BLE001 - a device that cannot describe itself
-            description = f"(no name: {_one_line(_text(error))})"
+            description = f"(no name: {error_text(error, typed=False)})"
         ran, detail = _attempt(_run_openvino, openvino, core, name) if verify else (None, "")
         devices.append(_device(name, description, ran, detail))
     return openvino.get_version(), devices
@@ -383,18 +352,13 @@ def _attempt(run: Any, *args: Any) -> tuple[bool, str]:
     try:
         ran, detail = run(*args)
     except Exception as error:  # noqa: BLE001 - the probe reports, it never raises
-        return False, _error(error)
+        return False, error_text(error)
     return ran, detail
 
 
 def _device(name: str, description: str, ran: bool | None, detail: str) -> dict[str, Any]:
-    return {
-        "name": name,
-        "words": list(_words(name)),
-        "description": description,
-        "ran": ran,
-        "detail": detail,
-    }
+    device = Device(name=name, words=_words(name), description=description, ran=ran, detail=detail)
+    return _device_json(device)
 
 
 _PROBES = {"onnxruntime": _probe_onnxruntime, "openvino": _probe_openvino, "ipex": _probe_ipex}
@@ -416,14 +380,26 @@ def _probe_here(key: str, verify: bool) -> dict[str, Any]:
                 sys.stdout = capture
             version, devices = _PROBES[key](verify, capture)
     except Exception as error:  # noqa: BLE001 - the probe reports, it never raises
-        reason = f"importing or asking {key} failed: {_error(error)}"
-        return {"ok": False, "version": None, "devices": [], "reason": reason}
+        reason = f"importing or asking {key} failed: {error_text(error)}"
+        return _failed(reason, verify)
     finally:
         sys.stdout = capture.stream
         warnings.showwarning = capture.show
         _restore_logging(logged)
     names = ", ".join(device["name"] for device in devices) or "nothing"
-    return {"ok": True, "version": version, "devices": devices, "reason": f"{key} offers {names}"}
+    reason = f"{key} offers {names}"
+    return {
+        "ok": True,
+        "version": version,
+        "reason": reason,
+        "verified": verify,
+        "devices": devices,
+    }
+
+
+def _failed(reason: str, verify: bool) -> dict[str, Any]:
+    """A result, as a JSON-ready dict, that found nothing, and why."""
+    return {"ok": False, "version": None, "reason": reason, "verified": verify, "devices": []}
 
 
 # --- in a child process ------------------------------------------------------------------
@@ -439,12 +415,17 @@ _CHILD = (
     "sys.stdout.flush()\n"
 )
 
+# A result as JSON, as a child prints it and the report shows it: each key, in order, with
+# its JSON types. ProbeResult and Device have the same fields (words as a tuple); a child's
+# result need not say ``verified``: its parent knows what it asked.
 _FIELDS: dict[str, tuple[type, ...]] = {
     "ok": (bool,),
     "version": (str, type(None)),
-    "devices": (list,),
     "reason": (str,),
+    "verified": (bool,),
+    "devices": (list,),
 }
+_CHILD_FIELDS = {name: kinds for name, kinds in _FIELDS.items() if name != "verified"}
 _DEVICE_FIELDS: dict[str, tuple[type, ...]] = {
     "name": (str,),
     "words": (list,),
@@ -452,6 +433,31 @@ _DEVICE_FIELDS: dict[str, tuple[type, ...]] = {
     "ran": (bool, type(None)),
     "detail": (str,),
 }
+
+
+def as_json(result: ProbeResult) -> dict[str, Any]:
+    """``result`` as a JSON-ready dict, keyed as ``_FIELDS`` (the report's ``probe``)."""
+    found = {name: getattr(result, name) for name in _FIELDS}
+    found["devices"] = [_device_json(device) for device in result.devices]
+    return found
+
+
+def _device_json(device: Device) -> dict[str, Any]:
+    found = {name: getattr(device, name) for name in _DEVICE_FIELDS}
+    found["words"] = list(device.words)
+    return found
+
+
+def _from_json(key: str, found: dict[str, Any], *, verify: bool, isolated: bool) -> ProbeResult:
+    """The ``ProbeResult`` of a JSON-ready dict (see ``_FIELDS``)."""
+    devices = [{name: device[name] for name in _DEVICE_FIELDS} for device in found["devices"]]
+    return ProbeResult(
+        name=key,
+        **{name: found[name] for name in _CHILD_FIELDS if name != "devices"},
+        verified=verify,
+        devices=tuple(Device(**{**device, "words": tuple(device["words"])}) for device in devices),
+        isolated=isolated,
+    )
 
 
 def _wrong_fields(found: object, fields: dict[str, tuple[type, ...]]) -> str:
@@ -467,7 +473,7 @@ def _wrong_fields(found: object, fields: dict[str, tuple[type, ...]]) -> str:
 
 def _wrong_shape(found: object) -> str:
     """What is wrong with a child's result, or ``''`` when it is shaped as ``_probe_here``'s."""
-    wrong = _wrong_fields(found, _FIELDS)
+    wrong = _wrong_fields(found, _CHILD_FIELDS)
     if wrong or not isinstance(found, dict):
         return wrong
     for device in found["devices"]:
@@ -477,111 +483,6 @@ def _wrong_shape(found: object) -> str:
         if wrong:
             return f"a device has {wrong}"
     return ""
-
-
-def _kill_group(process: subprocess.Popen[bytes]) -> None:
-    """Kill the child and everything it started (they share its new process group)."""
-    killpg = getattr(os, "killpg", None)
-    if killpg is None:  # pragma: no cover - Windows has no process groups to kill
-        process.kill()
-        return
-    with contextlib.suppress(OSError):  # the group is gone already
-        killpg(process.pid, signal.SIGKILL)
-
-
-def _keep(buffer: bytearray, data: bytes) -> None:
-    """Add ``data``, keeping the last ``_CAP`` bytes: the result line comes last."""
-    buffer += data
-    del buffer[:-_CAP]
-
-
-def _read(process: subprocess.Popen[bytes], deadline: float) -> tuple[bytes, bytes]:
-    """Read the child's stdout and stderr, under the cap, until it ends or the deadline.
-
-    A grandchild that holds the pipes open does not keep the read going once the child
-    has exited: its group is killed and what is left in the pipes is read, for at most
-    ``_GRACE`` seconds past the deadline (one that left the group may write on).
-    """
-    if os.name == "nt":  # pragma: no cover - Windows cannot select() on pipes
-        return _read_in_threads(process, deadline)
-    assert process.stdout is not None  # noqa: S101 - both are pipes
-    assert process.stderr is not None  # noqa: S101
-    kept = {process.stdout.fileno(): bytearray(), process.stderr.fileno(): bytearray()}
-    with selectors.DefaultSelector() as selector:
-        for fd in kept:
-            selector.register(fd, selectors.EVENT_READ)
-        while selector.get_map():
-            left = deadline - time.monotonic()
-            exited = process.poll() is not None
-            if exited:
-                _kill_group(process)
-            if left <= (-_GRACE if exited else 0):
-                break
-            ready = selector.select(0 if exited else min(left, _POLL))
-            if exited and not ready:
-                break
-            for key, _ in ready:
-                data = os.read(key.fd, 1 << 16)
-                if not data:
-                    selector.unregister(key.fd)
-                _keep(kept[key.fd], data)
-    return bytes(kept[process.stdout.fileno()]), bytes(kept[process.stderr.fileno()])
-
-
-def _read_in_threads(
-    process: subprocess.Popen[bytes], deadline: float
-) -> tuple[bytes, bytes]:  # pragma: no cover - Windows only
-    import threading
-
-    streams = [process.stdout, process.stderr]
-    kept = [bytearray(), bytearray()]
-
-    def drain(stream: Any, buffer: bytearray) -> None:
-        for data in iter(lambda: stream.read1(1 << 16), b""):
-            _keep(buffer, data)
-
-    threads = [
-        threading.Thread(target=drain, args=pair, daemon=True) for pair in zip(streams, kept)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(max(0.0, deadline - time.monotonic()))
-    return bytes(kept[0]), bytes(kept[1])
-
-
-def _run_child(
-    command: list[str], env: dict[str, str], timeout: float
-) -> tuple[int | None, str, str]:
-    """Run ``command`` in a new process group for at most ``timeout`` seconds.
-
-    Returns its exit status (None when it was still running at the deadline) and the last
-    ``_CAP`` bytes of its stdout and stderr. The whole group is killed before returning.
-    """
-    deadline = time.monotonic() + timeout
-    process = subprocess.Popen(
-        command,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=env,
-        start_new_session=True,
-    )
-    try:
-        out, err = _read(process, deadline)
-        status = process.poll()
-        if status is None:  # the pipes are closed; the child may still exit in time
-            try:
-                status = process.wait(max(0.0, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                status = None
-    finally:
-        _kill_group(process)
-        process.stdout.close()  # type: ignore[union-attr]  # both are pipes
-        process.stderr.close()  # type: ignore[union-attr]
-        with contextlib.suppress(subprocess.TimeoutExpired):  # unkillable (in the kernel)
-            process.wait(_GRACE)
-    return status, out.decode("utf-8", "replace"), err.decode("utf-8", "replace")
 
 
 def _ending(status: int | None, timeout: float) -> str:
@@ -605,32 +506,28 @@ def _probe_child(key: str, verify: bool, timeout: float) -> dict[str, Any]:
     """
     entries: list[object] = list(sys.path)  # anything can be appended to sys.path
     path = [entry for entry in entries if isinstance(entry, str)]
-    failed: dict[str, Any] = {"ok": False, "version": None, "devices": []}
     try:
         folder = tempfile.mkdtemp(prefix="accelprobe-")
     except OSError as error:
-        return {**failed, "reason": f"the {key} probe could not start: {_text(error)}"}
+        return _failed(f"the {key} probe could not start: {error_text(error, typed=False)}", verify)
     try:
         path_file = os.path.join(folder, "path.json")
         with open(path_file, "w", encoding="utf-8") as stream:
             json.dump(path, stream)
         env = {**os.environ, "TMPDIR": folder, "TEMP": folder, "TMP": folder}
         command = [sys.executable or "", "-I", "-c", _CHILD, path_file, key, "verify" * verify]
-        status, out, err = _run_child(command, env, timeout)
+        status, out, err = run_child(command, env, timeout)
     except (OSError, ValueError) as error:
-        return {**failed, "reason": f"the {key} probe could not start: {_text(error)}"}
+        return _failed(f"the {key} probe could not start: {error_text(error, typed=False)}", verify)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     lines = [line for line in out.split("\n") if line.startswith(_MARK)]
     if not lines:
         if status is None:
-            return {**failed, "reason": f"the {key} probe {_ending(status, timeout)}"}
+            return _failed(f"the {key} probe {_ending(status, timeout)}", verify)
         tail = " ".join(err.strip().splitlines()[-1:])[-300:]
         said = f": {tail}" if tail else ""
-        return {
-            **failed,
-            "reason": f"the {key} probe {_ending(status, timeout)} and no result{said}",
-        }
+        return _failed(f"the {key} probe {_ending(status, timeout)} and no result{said}", verify)
     try:
         result: dict[str, Any] = json.loads(lines[-1][len(_MARK) :])
     except ValueError as error:
@@ -638,7 +535,7 @@ def _probe_child(key: str, verify: bool, timeout: float) -> dict[str, Any]:
     else:
         wrong = _wrong_shape(result)
     if wrong:
-        return {**failed, "reason": f"the {key} probe gave a result of the wrong shape: {wrong}"}
+        return _failed(f"the {key} probe gave a result of the wrong shape: {wrong}", verify)
     if status != 0:  # it crashed after the result was complete: keep the result
         result["reason"] += f"; then the probe {_ending(status, timeout)}"
     return result
@@ -674,8 +571,8 @@ def probe(
     """
     detected = backends.detection(name)
     key = detected.key
-    if key not in _RUNTIMES:
-        msg = f"probe() knows the runtimes {', '.join(_RUNTIMES)}, not {name!r}"
+    if key not in RUNTIMES:
+        msg = f"probe() knows the runtimes {', '.join(RUNTIMES)}, not {name!r}"
         raise ValueError(msg)
     seconds = _timeout_or_error(timeout)
     cache_key = (key, verify, isolated, seconds if isolated else 0.0)
@@ -683,32 +580,13 @@ def probe(
         cached = _results.get(cache_key)
         if cached is not None and cached[0] is detected:
             return cached[1]
-        found: dict[str, Any]
         if not detected.available:
-            found = {"ok": False, "version": None, "devices": [], "reason": "not installed: "}
-            found["reason"] += detected.reason
+            found = _failed(f"not installed: {detected.reason}", verify)
         elif isolated:
             found = _probe_child(key, verify, seconds)
         else:
             found = _probe_here(key, verify)
-        result = ProbeResult(
-            name=key,
-            ok=found["ok"],
-            version=found["version"],
-            devices=tuple(
-                Device(
-                    name=device["name"],
-                    words=tuple(device["words"]),
-                    description=device["description"],
-                    ran=device["ran"],
-                    detail=device["detail"],
-                )
-                for device in found["devices"]
-            ),
-            reason=found["reason"],
-            verified=verify,
-            isolated=isolated,
-        )
+        result = _from_json(key, found, verify=verify, isolated=isolated)
         _results[cache_key] = (detected, result)
         return result
 

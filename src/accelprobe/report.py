@@ -18,12 +18,14 @@ import sys
 
 import accelprobe
 from accelprobe import backends
+from accelprobe._advice import one_line, unknown_backend
+from accelprobe._facts import BACKEND_FACTS, DISABLE_VARIABLE, RUNTIMES, disabled_and_unknown
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover - seen by type checkers only
     import argparse
     from collections.abc import Sequence
-    from typing import Any, NoReturn, TextIO
+    from typing import Any, TextIO
 
 __all__ = ["SCHEMA", "collect", "main"]
 
@@ -34,42 +36,12 @@ SCHEMA = 3
 ``device``, ``packages`` and ``backends[].hidden``; the status ``unusable``; and
 ``python.version`` as ``sys.version`` gives it (``3.15.0rc1``)."""
 
-_KEYS = ("openvino", "onnxruntime", "ipex", "optimum-intel", "optimum-onnx")
-_RUNTIMES = frozenset({"openvino", "onnxruntime", "ipex"})
 # What decides, beside the backends, whether a model runs: read from metadata, never imported.
 _PACKAGES = ("optimum", "transformers", "torch", "numpy")
 _IMPLEMENTATIONS = {"cpython": "CPython", "pypy": "PyPy"}
-_DISABLE = "ACCELPROBE_DISABLE"
 _UNWRITABLE = 120
 _WIDTH = 80
 _MIN_WIDTH = 40
-_EPILOG = """\
-examples:
-  accelprobe                     the full report
-  accelprobe --json | jq .selected
-                                 the same as JSON (schema in the README)
-  accelprobe --markdown          the report, to paste into a bug report
-  accelprobe --select            print the accelerator to use; in a script:
-                                   ACCEL=$(accelprobe --select) || exit 1
-  accelprobe --select ort        check that one accelerator can be used
-  accelprobe --select --device gpu
-                                 the best accelerator that really runs on a GPU
-  accelprobe --require ort,ov    exit 1, saying why, unless both are available
-  accelprobe --probe             also import each runtime (in a child process)
-                                 and list its devices; --verify also runs a
-                                 test model on each
-
-exit status: 0 success, 1 a required backend or accelerator is not available,
-2 bad usage, 120 the output could not be written (closed or broken pipe, full
-disk). With --json every outcome, failures included, is one JSON object whose
-"status" is the exit status.
-
-environment: ACCELPROBE_DISABLE turns backends off (e.g. "ipex,ov");
-ACCELPROBE_ACCELERATOR picks the accelerator that --select and the report
-choose; NO_COLOR, FORCE_COLOR and TERM=dumb decide colour; COLUMNS the width.
-"""
-
-
 # --- what the report says ------------------------------------------------------------------
 
 
@@ -99,23 +71,7 @@ def _probe(key: str, *, verify: bool) -> dict[str, Any]:
     """What the runtime probe (in a child process) finds for the runtime ``key``."""
     from accelprobe import probe
 
-    result = probe.probe(key, verify=verify, isolated=True)
-    return {
-        "ok": result.ok,
-        "version": result.version,
-        "reason": result.reason,
-        "verified": result.verified,
-        "devices": [
-            {
-                "name": device.name,
-                "words": list(device.words),
-                "description": device.description,
-                "ran": device.ran,
-                "detail": device.detail,
-            }
-            for device in result.devices
-        ],
-    }
+    return probe.as_json(probe.probe(key, verify=verify, isolated=True))
 
 
 def _plural(names: Sequence[str]) -> str:
@@ -124,16 +80,12 @@ def _plural(names: Sequence[str]) -> str:
 
 def _disable_warnings() -> list[str]:
     """A warning for each ``ACCELPROBE_DISABLE`` token that names no backend: it is ignored."""
-    value = os.environ.get(_DISABLE, "")
-    warnings: list[str] = []
-    for token in value.split(","):
-        if not token.strip():
-            continue
-        try:
-            backends.detection(token.strip())
-        except ValueError as error:
-            warnings.append(f"ignoring {token.strip()!r} in {_DISABLE}={value}: {error}")
-    return warnings
+    value = os.environ.get(DISABLE_VARIABLE, "")
+    _, unknown = disabled_and_unknown()
+    return [
+        f"ignoring {token!r} in {DISABLE_VARIABLE}={value}: {unknown_backend(token)}"
+        for token in unknown
+    ]
 
 
 def _warnings(entries: list[dict[str, Any]]) -> list[str]:
@@ -156,8 +108,8 @@ def _warnings(entries: list[dict[str, Any]]) -> list[str]:
         if entry["status"] in {"shadowed", "leftover", "unusable"}:
             warnings.append(f"{entry['reason']}; {entry['remedy']}")
         elif entry["status"] == "disabled":
-            value = os.environ.get(_DISABLE, "")
-            warnings.append(f"{entry['name']} is turned off by {_DISABLE}={value}")
+            value = os.environ.get(DISABLE_VARIABLE, "")
+            warnings.append(f"{entry['name']} is turned off by {DISABLE_VARIABLE}={value}")
         elif entry["available"] and entry["reason"] != (
             f"{entry['distribution']} {entry['version']} is installed"
         ):  # news, such as another version loaded in this process than the one installed
@@ -192,10 +144,10 @@ def _collect(
     device: str | None,
     selection: tuple[str | None, str | None] | None = None,
 ) -> dict[str, Any]:
-    entries = [_entry(backends.detection(key)) for key in _KEYS]
+    entries = [_entry(backends.detection(key)) for key in BACKEND_FACTS]
     if probe or verify:
         for entry in entries:
-            if entry["name"] in _RUNTIMES:
+            if entry["name"] in RUNTIMES:
                 entry["probe"] = _probe(entry["name"], verify=verify)
     selected, selection_error = selection or _select(accelerator, device)
     return {
@@ -280,20 +232,7 @@ def _width(stream: TextIO | None) -> int:
     return _WIDTH
 
 
-def _tidy(message: str) -> str:
-    """A runtime's message on one line, without banners such as ``*** EP Error ***``."""
-    words = message.split()
-    kept: list[str] = []
-    index = 0
-    while index < len(words):
-        if words[index].strip("*"):
-            kept.append(words[index])
-        else:  # a run of asterisks; skip a short title up to the next run too
-            ahead = words[index + 1 : index + 5]
-            closing = [i for i, word in enumerate(ahead) if not word.strip("*")]
-            index += closing[0] + 1 if closing else 0
-        index += 1
-    return " ".join(kept)
+_tidy = one_line  # the name tests/test_report.py checks the wording under
 
 
 class _Text:
@@ -319,11 +258,11 @@ def _render_probe(text: _Text, entry: dict[str, Any]) -> None:
     found = entry["probe"]
     if found is None or (not found["ok"] and not entry["available"]):
         return
-    text.fill(f"probe: {_tidy(found['reason'])}")
+    text.fill(f"probe: {one_line(found['reason'])}")
     for device in found["devices"]:
         words = f" [{', '.join(device['words'])}]" if device["words"] else ""
         about = f" {device['description']}" if device["description"] else ""
-        ran = ("did not run: " if device["ran"] is False else "") + _tidy(device["detail"])
+        ran = ("did not run: " if device["ran"] is False else "") + one_line(device["detail"])
         text.fill(f"{device['name']}{words}{about}" + (f"; {ran}" if ran else ""), "    ")
 
 
@@ -365,9 +304,9 @@ def _render(data: dict[str, Any], style: _Style, width: int) -> str:
         lines.append(f"{_call(data)} picks {style(data['selected'], '32;1')}")
     else:
         first, *rest = str(data["selection_error"]).splitlines() or [""]
-        text.fill(f"{_call(data)} fails: {_tidy(first)}", "")
+        text.fill(f"{_call(data)} fails: {one_line(first)}", "")
         for line in rest:  # one per accelerator; its command on a line of its own
-            explanation, _, command = _tidy(line).partition("; install with: ")
+            explanation, _, command = one_line(line).partition("; install with: ")
             text.fill(explanation)
             if command:
                 lines.append(f"    {command}")
@@ -469,80 +408,16 @@ class _UsageError(Exception):
     """A bad command line; the message follows ``accelprobe: error:``."""
 
 
-def _parser() -> argparse.ArgumentParser:
-    import argparse
-
-    class Parser(argparse.ArgumentParser):
-        """Raises instead of printing and exiting, so that ``main`` decides the output."""
-
-        def error(self, message: str) -> NoReturn:
-            raise _UsageError(message)
-
-    parser = Parser(
-        prog="accelprobe",
-        description="Report which inference backends (ONNX Runtime, OpenVINO, IPEX,\n"
-        "optimum-intel, optimum-onnx) are really installed, why one is not, and which\n"
-        "accelerator select_accelerator() would pick. Imports no backend.",
-        epilog=_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        add_help=False,
-    )
-    parser.add_argument("-h", "--help", action="store_true", help="show this help and exit")
-    parser.add_argument("-V", "--version", action="store_true", help="print the version and exit")
-    output = parser.add_mutually_exclusive_group()
-    output.add_argument(
-        "--json",
-        action="store_true",
-        help=f"print the report as one JSON object (schema {SCHEMA}), whatever the outcome",
-    )
-    output.add_argument(
-        "--markdown",
-        action="store_true",
-        help="print the report as a block to paste into a bug report",
-    )
-    parser.add_argument(
-        "--select",
-        nargs="?",
-        const="",
-        metavar="NAME",
-        help="print only the accelerator to use (ov, ort or ipex), or check NAME; "
-        "on failure print why on stderr and exit 1",
-    )
-    parser.add_argument(
-        "--device",
-        metavar="WORD",
-        help="pick only an accelerator whose runtime really runs on WORD (cpu, gpu, npu, "
-        "cuda, rocm, directml, xpu, coreml, qnn); imports the runtimes",
-    )
-    parser.add_argument(
-        "--require",
-        metavar="NAME[,NAME]",
-        help="exit 1, with the reason, unless every named backend is available; prints "
-        "nothing on success (keys such as onnxruntime, openvino, ipex, optimum-intel, "
-        "or ov/ort)",
-    )
-    parser.add_argument(
-        "--probe",
-        action="store_true",
-        help="also import each runtime, in a child process, and list its devices",
-    )
-    parser.add_argument(
-        "--verify",
-        action="store_true",
-        help="like --probe, and run a one-operation model on each device to show where it "
-        "really runs (a provider that falls back to the CPU says so)",
-    )
-    return parser
-
-
 def _wants_json(arguments: Sequence[str]) -> bool:
     """Whether the command line asks for ``--json`` (or an abbreviation), even a bad one."""
     return any(len(word) > 2 and "--json".startswith(word) for word in arguments)  # noqa: PLR2004
 
 
 def _lines(message: str) -> str:
-    """``message`` with each line tidied (see ``_tidy``), keeping its indentation."""
-    lines = [line[: len(line) - len(line.lstrip())] + _tidy(line) for line in message.splitlines()]
+    """``message`` with each line tidied (see ``one_line``), keeping its indentation."""
+    lines = [
+        line[: len(line) - len(line.lstrip())] + one_line(line) for line in message.splitlines()
+    ]
     return "\n".join(line for line in lines if line.strip())
 
 
@@ -641,7 +516,9 @@ def _run(arguments: list[str]) -> int:
     if not arguments:  # the plain report: nothing to parse, so no argparse (~7 ms)
         _report(collect())
         return 0
-    parser = _parser()
+    from accelprobe._arguments import parser as make_parser
+
+    parser = make_parser(_UsageError, SCHEMA)
     try:
         args = parser.parse_args(arguments)
         if args.help:

@@ -1,0 +1,135 @@
+"""The wording of what accelprobe tells a person, loaded only when a message is needed.
+
+An unavailable backend or accelerator and its fix, an unknown name, an exception, a
+runtime's message on one line.
+"""
+
+from __future__ import annotations
+
+from accelprobe._facts import (
+    ACCELERATOR_NAMES,
+    ACCELERATORS,
+    BACKEND_FACTS,
+    BACKEND_NAMES,
+    DISABLE_VARIABLE,
+)
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # pragma: no cover - seen by type checkers only
+    from accelprobe._facts import AcceleratorFacts
+    from accelprobe.backends import Detection
+
+__all__ = [
+    "accelerator_missing",
+    "error_text",
+    "none_fits",
+    "one_line",
+    "remedy",
+    "unknown_accelerator",
+    "unknown_backend",
+]
+
+# Statuses that installing the accelerator's packages repairs; the others have a remedy.
+_INSTALLABLE = frozenset({"missing", "unowned", "error"})
+
+
+def remedy(found: Detection) -> str:
+    """What to do about the unavailable backend ``found``, as a command where there is one."""
+    facts = BACKEND_FACTS[found.key]
+    if found.status == "disabled":
+        return f"remove {found.key} from {DISABLE_VARIABLE} to enable it"
+    if found.status == "shadowed":
+        return f"rename or remove {found.location}, which hides the installed package"
+    if found.status == "leftover" and found.distribution is not None:
+        return f"reinstall with: pip install --force-reinstall {found.distribution}"
+    needed = facts.same_minor_as
+    if found.status == "unusable" and found.version is not None and needed is not None:
+        from accelprobe._metadata import major_minor
+
+        wanted = major_minor(found.version)
+        return f'install the {needed} it needs: pip install "{needed}=={wanted}.*"'
+    if found.status == "leftover":
+        return f"remove {found.location}, then install with: {facts.install}"
+    return f"install with: {facts.install}"
+
+
+def accelerator_missing(
+    facts: AcceleratorFacts,
+    detections: dict[str, Detection],
+    integration_problem: str,
+    *,
+    require_optimum: bool,
+) -> str:
+    """Say what an accelerator lacks and what fixes it: a command, or ``ACCELPROBE_DISABLE``.
+
+    ``integration_problem`` says why its optimum integration is absent, or is ``''``.
+    """
+    optimum = detections[facts.optimum]
+    needed = (facts.optimum, facts.runtime) if require_optimum else (facts.runtime,)
+    lacking = [detections[key] for key in needed if not detections[key].available]
+    reasons = [f"{found.key}: {found.reason}" for found in lacking]
+    absent = require_optimum and optimum.available and integration_problem
+    if absent:
+        reasons.append(f"{facts.integration}: {integration_problem}")
+    fixes = [remedy(found) for found in lacking if found.status not in _INSTALLABLE]
+    if absent or len(fixes) < len(lacking):
+        fixes.append(f"install with: {facts.install}")
+    return f"{facts.name} needs {' and '.join(needed)} ({'; '.join(reasons)}); {'; '.join(fixes)}"
+
+
+def none_fits(reasons: list[str], device: str | None) -> str:
+    """The error when no accelerator fits: one line per candidate, saying why not."""
+    article = "an" if device in {"npu", "xpu"} else "a"
+    fits = "available" if device is None else f"available with {article} {device} device"
+    return f"no accelerator is {fits}:" + "".join(f"\n  {reason}" for reason in reasons)
+
+
+def unknown_backend(name: object) -> str:
+    """The error for a name that means no backend, listing the known names."""
+    known = [*BACKEND_FACTS, *(alias for alias in BACKEND_NAMES if alias not in BACKEND_FACTS)]
+    return f"unknown backend {name!r}; expected one of: {', '.join(known)}"
+
+
+def unknown_accelerator(name: object, source: str) -> str:
+    """The error for a name that means no accelerator, naming ``source`` and the known ones."""
+    aliases = ", ".join(
+        f"{alias} ({target})" for alias, target in ACCELERATOR_NAMES.items() if alias != target
+    )
+    return (
+        f"{source}{name!r} is not a known accelerator; "
+        f"expected one of: {', '.join(ACCELERATORS)} or the aliases {aliases}"
+    )
+
+
+def error_text(error: object, *, typed: bool = True) -> str:
+    """``Type: message`` for an exception (the message alone unless ``typed``), on one line.
+
+    Never raises: an exception whose ``__str__`` raises is ``<unprintable Type>``.
+    """
+    name = getattr(type(error), "__name__", "Exception")
+    try:
+        message = one_line(str(error))
+    except Exception:  # noqa: BLE001 - a message that cannot be printed is still a message
+        message = f"<unprintable {name}>"
+    if not typed:
+        return message
+    return f"{name}: {message}" if message else str(name)
+
+
+def one_line(message: str) -> str:
+    """A runtime's message on one line, without banners such as ``*** EP Error ***``.
+
+    A run of asterisks is dropped, with a short title (up to four words) up to the next.
+    """
+    words = message.split()
+    kept: list[str] = []
+    index = 0
+    while index < len(words):
+        if words[index].strip("*"):
+            kept.append(words[index])
+        else:  # a run of asterisks; skip a short title up to the next run too
+            ahead = words[index + 1 : index + 5]
+            closing = [i for i, word in enumerate(ahead) if not word.strip("*")]
+            index += closing[0] + 1 if closing else 0
+        index += 1
+    return " ".join(kept)

@@ -1,0 +1,129 @@
+"""Run a command in a child process that cannot take the caller down.
+
+The child gets a process group of its own, its output is read under a cap until it ends or
+a deadline passes, and then the whole group (any grandchild too) is killed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import selectors
+import signal
+import subprocess
+import time
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # pragma: no cover - seen by type checkers only
+    from typing import Any
+
+__all__ = ["run_child"]
+
+_CAP = 1 << 20  # bytes of a child's stdout, and of its stderr, that are kept
+_POLL = 0.05  # seconds between checks that the child is still running
+_GRACE = 1.0  # seconds past the deadline to read what an exited child left, or to reap one
+
+
+def _kill_group(process: subprocess.Popen[bytes]) -> None:
+    """Kill the child and everything it started (they share its new process group)."""
+    killpg = getattr(os, "killpg", None)
+    if killpg is None:  # pragma: no cover - Windows has no process groups to kill
+        process.kill()
+        return
+    with contextlib.suppress(OSError):  # the group is gone already
+        killpg(process.pid, signal.SIGKILL)
+
+
+def _keep(buffer: bytearray, data: bytes) -> None:
+    """Add ``data``, keeping the last ``_CAP`` bytes: the result line comes last."""
+    buffer += data
+    del buffer[:-_CAP]
+
+
+def _read(process: subprocess.Popen[bytes], deadline: float) -> tuple[bytes, bytes]:
+    """Read the child's stdout and stderr, under the cap, until it ends or the deadline.
+
+    A grandchild that holds the pipes open does not keep the read going once the child
+    has exited: its group is killed and what is left in the pipes is read, for at most
+    ``_GRACE`` seconds past the deadline (one that left the group may write on).
+    """
+    if os.name == "nt":  # pragma: no cover - Windows cannot select() on pipes
+        return _read_in_threads(process, deadline)
+    assert process.stdout is not None  # noqa: S101 - both are pipes
+    assert process.stderr is not None  # noqa: S101
+    kept = {process.stdout.fileno(): bytearray(), process.stderr.fileno(): bytearray()}
+    with selectors.DefaultSelector() as selector:
+        for fd in kept:
+            selector.register(fd, selectors.EVENT_READ)
+        while selector.get_map():
+            left = deadline - time.monotonic()
+            exited = process.poll() is not None
+            if exited:
+                _kill_group(process)
+            if left <= (-_GRACE if exited else 0):
+                break
+            ready = selector.select(0 if exited else min(left, _POLL))
+            if exited and not ready:
+                break
+            for key, _ in ready:
+                data = os.read(key.fd, 1 << 16)
+                if not data:
+                    selector.unregister(key.fd)
+                _keep(kept[key.fd], data)
+    return bytes(kept[process.stdout.fileno()]), bytes(kept[process.stderr.fileno()])
+
+
+def _read_in_threads(
+    process: subprocess.Popen[bytes], deadline: float
+) -> tuple[bytes, bytes]:  # pragma: no cover - Windows only
+    import threading
+
+    streams = [process.stdout, process.stderr]
+    kept = [bytearray(), bytearray()]
+
+    def drain(stream: Any, buffer: bytearray) -> None:
+        for data in iter(lambda: stream.read1(1 << 16), b""):
+            _keep(buffer, data)
+
+    threads = [
+        threading.Thread(target=drain, args=pair, daemon=True) for pair in zip(streams, kept)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    return bytes(kept[0]), bytes(kept[1])
+
+
+def run_child(
+    command: list[str], env: dict[str, str], timeout: float
+) -> tuple[int | None, str, str]:
+    """Run ``command`` in a new process group for at most ``timeout`` seconds.
+
+    Returns its exit status (None when it was still running at the deadline) and the last
+    ``_CAP`` bytes of its stdout and stderr. The whole group is killed before returning.
+    """
+    deadline = time.monotonic() + timeout
+    process = subprocess.Popen(
+        command,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        start_new_session=True,
+    )
+    try:
+        out, err = _read(process, deadline)
+        status = process.poll()
+        if status is None:  # the pipes are closed; the child may still exit in time
+            try:
+                status = process.wait(max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                status = None
+    finally:
+        _kill_group(process)
+        process.stdout.close()  # type: ignore[union-attr]  # both are pipes
+        process.stderr.close()  # type: ignore[union-attr]
+        with contextlib.suppress(subprocess.TimeoutExpired):  # unkillable (in the kernel)
+            process.wait(_GRACE)
+    return status, out.decode("utf-8", "replace"), err.decode("utf-8", "replace")

@@ -1,0 +1,360 @@
+"""Every fact about a backend and an accelerator, written once; every module reads it here.
+
+One record per backend (its module, the distributions that provide it, what its import
+needs, the command that installs it) and one per accelerator (its runtime, its optimum
+integration); the names people may use for them and the environment variables that
+name them; the ``accelprobe`` logger. Plain ``__slots__`` classes: this module loads at
+``import accelprobe``.
+"""
+
+from __future__ import annotations
+
+import _thread
+import os
+import sys
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # pragma: no cover - seen by type checkers only
+    from collections.abc import Callable, Iterable
+    from logging import Logger
+    from typing import Literal
+
+    Accelerator = Literal["ov", "ort", "ipex"]
+
+__all__ = [
+    "ACCELERATORS",
+    "ACCELERATOR_FACTS",
+    "ACCELERATOR_NAMES",
+    "ACCELERATOR_VARIABLE",
+    "BACKEND_FACTS",
+    "BACKEND_NAMES",
+    "DEBUG",
+    "DISABLE_VARIABLE",
+    "INFO",
+    "ONNXRUNTIME_DISTRIBUTIONS",
+    "OPENVINO_DISTRIBUTIONS",
+    "RUNTIMES",
+    "AcceleratorFacts",
+    "BackendFacts",
+    "accelerator_or_error",
+    "allowed_accelerators",
+    "backend_key",
+    "backend_key_or_error",
+    "compact",
+    "disabled_and_unknown",
+    "environ_value",
+    "lock_renewer",
+    "log",
+]
+
+DISABLE_VARIABLE = "ACCELPROBE_DISABLE"
+ACCELERATOR_VARIABLE = "ACCELPROBE_ACCELERATOR"
+
+ONNXRUNTIME_DISTRIBUTIONS = (
+    "onnxruntime",
+    "onnxruntime-gpu",
+    "onnxruntime-rocm",
+    "onnxruntime-training",
+    "onnxruntime-training-rocm",
+    "onnxruntime-training-cpu",
+    "onnxruntime-openvino",
+    "onnxruntime-vitisai",
+    "onnxruntime-armnn",
+    "onnxruntime-cann",
+    "onnxruntime-dnnl",
+    "onnxruntime-acl",
+    "onnxruntime-tvm",
+    "onnxruntime-qnn",
+    "onnxruntime-migraphx",
+    "ort-migraphx-nightly",
+    "ort-rocm-nightly",
+    # Further published distributions whose wheels ship the ``onnxruntime`` package.
+    "onnxruntime-directml",
+    "ort-nightly",
+    "ort-nightly-gpu",
+    "ort-nightly-directml",
+    "onnxruntime-azure",
+    "onnxruntime-coreml",
+    "onnxruntime-macavx",
+    "onnxruntime-powerpc64le",
+    "onnxruntime-trt-rtx",
+    "onnxruntime-webgpu",
+    "onnxruntime-windowsml",
+)
+
+OPENVINO_DISTRIBUTIONS = ("openvino", "openvino-nightly")
+
+
+class BackendFacts:
+    """One backend: what is looked for, who may provide it, what its import needs."""
+
+    __slots__ = (
+        "aliases",
+        "any_provider",
+        "distributions",
+        "install",
+        "key",
+        "module",
+        "runtime",
+        "same_minor_as",
+        "shipping",
+    )
+
+    def __init__(  # noqa: PLR0913 - one keyword per fact
+        self,
+        key: str,
+        module: str,
+        distributions: tuple[str, ...],
+        *,
+        aliases: tuple[str, ...] = (),
+        any_provider: bool = False,
+        shipping: tuple[str, ...] = (),
+        same_minor_as: str | None = None,
+        runtime: bool = False,
+    ) -> None:
+        self.key = key
+        """The backend's key: ``openvino``, ``optimum-intel``, ..."""
+        self.module = module
+        """The module looked for, never imported: ``optimum.intel``."""
+        self.distributions = distributions
+        """The accepted distributions, in priority order."""
+        self.aliases = aliases
+        """Other names accepted for the key (``ort``)."""
+        self.any_provider = any_provider
+        """Whether any other distribution whose files include the module counts too."""
+        self.shipping = shipping
+        """Distributions accepted after those, only where their files include the module."""
+        self.same_minor_as = same_minor_as
+        """A distribution the import needs at this one's major.minor (IPEX and its torch)."""
+        self.runtime = runtime
+        """Whether it is a runtime that ``probe()`` imports."""
+        self.install = f"pip install {distributions[0]}"
+        """The command that installs it."""
+
+    @property
+    def accepted(self) -> tuple[str, ...]:
+        """Every distribution name accepted, in priority order."""
+        return self.distributions + self.shipping
+
+
+class AcceleratorFacts:
+    """One accelerator: its runtime and the optimum integration that drives it."""
+
+    __slots__ = ("aliases", "integration", "name", "optimum", "requirement", "runtime")
+
+    def __init__(  # noqa: PLR0913 - one keyword per fact
+        self,
+        name: Accelerator,
+        runtime: str,
+        optimum: str,
+        *,
+        integration: str,
+        requirement: str,
+        aliases: tuple[str, ...] = (),
+    ) -> None:
+        self.name: Accelerator = name
+        self.runtime = runtime
+        """The runtime's backend key."""
+        self.optimum = optimum
+        """The backend key of the optimum package that holds the integration."""
+        self.integration = integration
+        """The integration module, located (never imported) by detection."""
+        self.requirement = requirement
+        """What ``pip install`` needs for both, quoted for a shell."""
+        self.aliases = aliases
+
+    @property
+    def install(self) -> str:
+        """The command that installs the runtime and its integration."""
+        return f"pip install {self.requirement}"
+
+
+# The order is all_backends()'s order.
+BACKEND_FACTS = {
+    facts.key: facts
+    for facts in (
+        BackendFacts("openvino", "openvino", OPENVINO_DISTRIBUTIONS, aliases=("ov",), runtime=True),
+        BackendFacts(
+            "onnxruntime",
+            "onnxruntime",
+            ONNXRUNTIME_DISTRIBUTIONS,
+            aliases=("ort",),
+            any_provider=True,
+            runtime=True,
+        ),
+        BackendFacts(
+            "ipex",
+            "intel_extension_for_pytorch",
+            ("intel-extension-for-pytorch",),
+            aliases=("intel-extension-for-pytorch",),
+            same_minor_as="torch",  # IPEX refuses to import beside another torch
+            runtime=True,
+        ),
+        BackendFacts("optimum-intel", "optimum.intel", ("optimum-intel",)),
+        # optimum shipped optimum.onnxruntime until optimum-onnx took it over (optimum 2).
+        BackendFacts(
+            "optimum-onnx",
+            "optimum.onnxruntime",
+            ("optimum-onnx",),
+            aliases=("optimum-onnxruntime",),
+            shipping=("optimum",),
+        ),
+    )
+}
+
+# The priority order of select_accelerator().
+ACCELERATOR_FACTS: dict[str, AcceleratorFacts] = {
+    facts.name: facts
+    for facts in (
+        AcceleratorFacts(
+            "ov",
+            "openvino",
+            "optimum-intel",
+            integration="optimum.intel.openvino",
+            requirement='"optimum-intel[openvino]"',
+            aliases=("openvino",),
+        ),
+        AcceleratorFacts(
+            "ort",
+            "onnxruntime",
+            "optimum-onnx",
+            integration=BACKEND_FACTS["optimum-onnx"].module,
+            requirement='"optimum-onnx[onnxruntime]"',
+            aliases=("onnxruntime",),
+        ),
+        # optimum-intel 2 removed its IPEX integration and the ``ipex`` extra with it.
+        AcceleratorFacts(
+            "ipex",
+            "ipex",
+            "optimum-intel",
+            integration="optimum.intel.ipex",
+            requirement='"optimum-intel[ipex]<2"',
+        ),
+    )
+}
+
+ACCELERATORS: tuple[Accelerator, ...] = tuple(facts.name for facts in ACCELERATOR_FACTS.values())
+RUNTIMES = tuple(key for key, facts in BACKEND_FACTS.items() if facts.runtime)
+
+# Every name accepted for a backend (keys first, then aliases) and for an accelerator.
+BACKEND_NAMES = {
+    name: facts.key for facts in BACKEND_FACTS.values() for name in (facts.key, *facts.aliases)
+}
+ACCELERATOR_NAMES: dict[str, Accelerator] = {name: name for name in ACCELERATORS}
+ACCELERATOR_NAMES.update(
+    (alias, facts.name) for facts in ACCELERATOR_FACTS.values() for alias in facts.aliases
+)
+
+
+def compact(name: str) -> str:
+    """Lower-case ``name``, drop white space and spell ``_`` and ``.`` as ``-``."""
+    return "".join(name.split()).lower().replace("_", "-").replace(".", "-")
+
+
+def backend_key(name: object) -> str | None:
+    """The backend key that ``name`` (a key, accelerator name or alias) means, or None."""
+    return BACKEND_NAMES.get(compact(name)) if isinstance(name, str) else None
+
+
+def backend_key_or_error(name: object) -> str:
+    """The backend key that ``name`` means, or ``ValueError`` listing the known names."""
+    key = backend_key(name)
+    if key is None:
+        from accelprobe._advice import unknown_backend
+
+        raise ValueError(unknown_backend(name))
+    return key
+
+
+def accelerator_or_error(name: object, source: str = "") -> Accelerator:
+    """The accelerator that ``name`` means (case and spaces ignored, or an alias).
+
+    Otherwise ``ValueError``, naming ``source`` (e.g. ``ACCELPROBE_ACCELERATOR=``).
+    """
+    accelerator = ACCELERATOR_NAMES.get(compact(name)) if isinstance(name, str) else None
+    if accelerator is None:
+        from accelprobe._advice import unknown_accelerator
+
+        raise ValueError(unknown_accelerator(name, source))
+    return accelerator
+
+
+def allowed_accelerators(candidates: Iterable[str]) -> tuple[Accelerator, ...]:
+    """The accelerators named in ``candidates``, in priority order, or ``ValueError``."""
+    if isinstance(candidates, str):
+        candidates = (candidates,)
+    chosen = {accelerator_or_error(name, "candidate ") for name in candidates}
+    if not chosen:
+        msg = f"candidates is empty; name at least one of: {', '.join(ACCELERATORS)}"
+        raise ValueError(msg)
+    return tuple(name for name in ACCELERATORS if name in chosen)
+
+
+def disabled_and_unknown() -> tuple[frozenset[str], list[str]]:
+    """The backend keys that ``ACCELPROBE_DISABLE`` turns off, and its unknown tokens."""
+    keys: set[str] = set()
+    unknown: list[str] = []
+    for token in environ_value(DISABLE_VARIABLE).split(","):
+        if token.strip():
+            key = backend_key(token)
+            if key is None:
+                unknown.append(token.strip())
+            else:
+                keys.add(key)
+    return frozenset(keys), unknown
+
+
+def environ_value(name: str) -> str:
+    """Return ``os.environ.get(name, "")``, minus the cost of a caught KeyError when unset.
+
+    ``os.environ.get`` spends about a microsecond raising and catching ``KeyError`` for an
+    unset variable; ``select_accelerator`` reads one on every call. CPython's ``_Environ``
+    internals, guarded: a replaced ``os.environ`` is read the public way.
+    """
+    environ = os.environ
+    try:
+        raw = environ._data.get(environ.encodekey(name))  # type: ignore[attr-defined]  # noqa: SLF001
+    except AttributeError:  # os.environ was replaced by a plain mapping
+        return environ.get(name, "")
+    return "" if raw is None else environ.decodevalue(raw)
+
+
+# --- logging and forks, shared by every module -------------------------------------------
+
+DEBUG = 10  # logging.DEBUG and logging.INFO, without importing logging
+INFO = 20
+_logger: Logger | None = None
+
+
+def log(level: int, message: str, *args: object, exc_info: bool = False) -> None:
+    """Log on the ``accelprobe`` logger, if ``logging`` is in use at all.
+
+    A program that never imported ``logging`` has no handler that could receive the
+    record, so accelprobe does not pay for importing it. Never raises.
+    """
+    global _logger  # noqa: PLW0603 - one cached logger
+    try:
+        if _logger is None:
+            logging = sys.modules.get("logging")
+            if logging is None:
+                return
+            _logger = logging.getLogger("accelprobe")
+        if _logger.isEnabledFor(level):
+            _logger.log(level, message, *args, exc_info=exc_info)
+    except Exception:  # noqa: BLE001, S110 - a raising handler or filter must not break detection
+        pass
+
+
+def lock_renewer(namespace: dict[str, object]) -> Callable[[], None]:
+    """A function that gives ``namespace`` a fresh ``_lock``, run in each forked child.
+
+    The parent's lock may be held by a thread that the child does not have.
+    """
+
+    def renew() -> None:
+        namespace["_lock"] = _thread.RLock()
+
+    register = getattr(os, "register_at_fork", None)
+    if register is not None:  # pragma: no branch - Windows has no fork
+        register(after_in_child=renew)
+    return renew

@@ -1,0 +1,396 @@
+"""Installed distributions, read from their metadata under bounds, as ``importlib.metadata`` does.
+
+Each read is of a regular file only, under a size cap, at most once per ``Scan`` (one
+detection): a FIFO, device or folder named ``METADATA`` is never read. Headers are parsed
+as ``email.parser`` parses them. Loaded only when a module was found, or when a caller
+asks for a distribution's version.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from stat import S_ISREG
+
+from accelprobe._facts import DEBUG, log
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # pragma: no cover - seen by type checkers only
+    from collections.abc import Iterable, Sequence
+
+__all__ = [
+    "INFO_SUFFIXES",
+    "LISTINGS",
+    "READ_LIMIT",
+    "RECORD_LIMIT",
+    "Dist",
+    "Scan",
+    "decode_metadata",
+    "in_specifier",
+    "installed",
+    "installed_in",
+    "installed_version_of",
+    "major_minor",
+    "matching",
+    "metadata_entries",
+    "parse_version",
+    "project",
+    "read_metadata",
+    "reindent",
+    "search_dirs",
+    "underscored",
+]
+
+INFO_SUFFIXES = (".dist-info", ".egg-info")
+# Caps on what one file read may take: core metadata (its headers come first), a RECORD.
+READ_LIMIT = 1 << 20
+RECORD_LIMIT = 16 << 20
+_O_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+_O_BINARY = getattr(os, "O_BINARY", 0)
+_REINDENTS = sys.version_info >= (3, 10)  # importlib.metadata re-indents folded headers
+
+# folder -> its names, as listed and lower-cased; kept until refresh() clears it.
+LISTINGS: dict[str, tuple[str, str]] = {}
+
+
+class Scan:
+    """What one detection has read, and the problems it met: made for it, dropped after it.
+
+    ``reads`` keeps each file's bytes so that no file is read twice in one detection; the
+    contents are not kept beyond it. ``problems`` describes metadata that does not count.
+    """
+
+    __slots__ = ("problems", "reads")
+
+    def __init__(self) -> None:
+        self.reads: dict[str, tuple[bytes | None, str]] = {}
+        self.problems: list[str] = []
+
+    def read(self, path: str, limit: int = READ_LIMIT) -> tuple[bytes | None, str]:
+        """Read at most ``limit`` bytes of the regular file ``path``, once per scan.
+
+        Returns ``(data, "")``, or ``(None, problem)``: ``problem`` is empty when there is
+        no such file. A FIFO, device or folder is never opened for reading, so it cannot
+        block or flood detection.
+        """
+        cached = self.reads.get(path)
+        if cached is None:
+            cached = self.reads[path] = _read_file(path, limit)
+        return cached
+
+    def read_text(self, path: str, limit: int = READ_LIMIT) -> str | None:
+        """The UTF-8 text of a small regular file, or None when it is missing or unusable."""
+        data, _ = self.read(path, limit)
+        if data is None:
+            return None
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+
+
+def _read_file(path: str, limit: int) -> tuple[bytes | None, str]:
+    try:
+        fd = os.open(path, os.O_RDONLY | _O_NONBLOCK | _O_BINARY)  # a FIFO opens at once
+    except (FileNotFoundError, NotADirectoryError):
+        return None, ""
+    except (OSError, ValueError) as error:  # ValueError: a NUL in the path
+        return None, f"cannot be read ({getattr(error, 'strerror', None) or error})"
+    try:
+        if not S_ISREG(os.fstat(fd).st_mode):  # a FIFO, device or folder: never read
+            return None, "is not a regular file"
+        chunks = []
+        size = 0
+        while size < limit:
+            chunk = os.read(fd, min(limit - size, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        return b"".join(chunks), ""
+    finally:
+        os.close(fd)
+
+
+class Dist:
+    """An installed distribution: its name, version, the folder holding it and its entry.
+
+    ``conflicts`` names the other distributions that installed the same module's files
+    into the same folder, where the files on disk decided that this one owns them.
+    """
+
+    __slots__ = ("conflicts", "entry", "name", "site", "version")
+
+    def __init__(self, name: str, version: str, site: str, entry: str) -> None:
+        self.name = name
+        self.version = version
+        self.site = site
+        self.entry = entry
+        self.conflicts: tuple[str, ...] = ()
+
+
+def search_dirs() -> list[str]:
+    """The folders of ``sys.path``, in order, without repeats; ``''`` is the working dir."""
+    dirs: list[str] = []
+    seen: set[str] = set()
+    cwd: str | None = None
+    entries: list[object] = list(sys.path)  # anything can be appended to sys.path
+    for entry in entries:
+        if not isinstance(entry, str):
+            continue
+        if not entry:
+            if cwd is None:
+                try:
+                    cwd = os.getcwd()
+                except OSError:  # the working directory was removed
+                    cwd = ""
+            entry = cwd  # noqa: PLW2901
+            if not entry:
+                continue
+        if entry not in seen:
+            seen.add(entry)
+            dirs.append(entry)
+    return dirs
+
+
+def underscored(name: str) -> str:
+    """A distribution name as metadata folders spell it: lower case, ``-`` and ``.`` as ``_``."""
+    return name.lower().replace("-", "_").replace(".", "_")
+
+
+def project(entry: str) -> str:
+    """The underscored project name of a metadata entry: ``onnxruntime_gpu-1.0.dist-info``."""
+    return underscored(entry.rpartition(".")[0].partition("-")[0])
+
+
+def in_specifier(version: str | None, specifier: object) -> bool:
+    """Whether ``version`` is inside the PEP 440 ``specifier``, pre-releases and local too.
+
+    None or an unparsable version gives False; an invalid specifier raises ``ValueError``.
+    """
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        if not isinstance(specifier, str):
+            raise InvalidSpecifier(repr(specifier))  # noqa: TRY301 - one message for both
+        specifiers = SpecifierSet(specifier)
+    except InvalidSpecifier:
+        msg = f"invalid version specifier {specifier!r} (expected e.g. '>=1.17,<2')"
+        raise ValueError(msg) from None
+    if version is None:
+        return False
+    try:
+        return specifiers.contains(Version(version), prereleases=True)
+    except InvalidVersion:
+        return False
+
+
+def major_minor(version: str) -> str:
+    """``2.8`` for ``2.8.0+cpu``."""
+    return ".".join(version.partition("+")[0].split(".")[:2])
+
+
+# --- folder listings ---------------------------------------------------------------------
+
+
+def _listing(folder: str) -> tuple[str, str]:
+    """The names in ``folder``, each behind a newline: as listed, and lower-cased (cached).
+
+    One joined string lets ``str.find`` look for a distribution among thousands of entries
+    in C, where a loop over them in Python would cost milliseconds. Lower-casing keeps
+    every offset, since the one character whose lower case is longer is replaced first.
+    """
+    listing = LISTINGS.get(folder)
+    if listing is None:
+        try:
+            names = _names(folder)
+        except (OSError, ValueError):
+            names = []
+        joined = "\n" + "\n".join(names) + "\n"
+        lowered = joined.lower() if joined.isascii() else joined.replace("\u0130", "i").lower()
+        listing = LISTINGS[folder] = (joined, lowered)
+    return listing
+
+
+def _names(folder: str) -> Iterable[str]:
+    """The names in ``folder``, from the import system's cache where it is current.
+
+    ``find_spec`` has just listed the folder that holds each module found; listing it
+    again would double the cost in a site-packages of thousands of entries. The cache is
+    ``FileFinder``'s private ``_path_cache``: anything unexpected in it falls back to
+    ``os.listdir``.
+    """
+    finder = sys.path_importer_cache.get(folder)
+    cached = getattr(finder, "_path_cache", None)
+    if (
+        isinstance(cached, set)
+        and cached
+        and getattr(finder, "_path_mtime", None) == os.stat(folder).st_mtime
+    ):
+        return [name for name in cached if isinstance(name, str)]
+    return os.listdir(folder)
+
+
+def matching(folder: str, prefix: str, suffixes: tuple[str, ...]) -> list[str]:
+    """The names in ``folder`` that start with ``prefix`` (lower case) and end in a suffix."""
+    joined, lowered = _listing(folder)
+    if not prefix:
+        return sorted(name for name in joined.split("\n") if name.lower().endswith(suffixes))
+    names = []
+    needle = f"\n{prefix}"
+    start = lowered.find(needle)
+    while start >= 0:  # each match is a name that starts with the prefix
+        end = lowered.index("\n", start + 1)
+        name = joined[start + 1 : end]
+        if name.lower().endswith(suffixes):
+            names.append(name)
+        start = lowered.find(needle, end)
+    return sorted(names)
+
+
+def metadata_entries(folder: str, name: str | None = None) -> list[str]:
+    """The ``*.dist-info`` and ``*.egg-info`` entries in ``folder``: all, or project ``name``'s.
+
+    ``name`` is underscored (see ``underscored``).
+    """
+    entries = matching(folder, name or "", INFO_SUFFIXES)
+    if name is None:
+        return entries
+    return [entry for entry in entries if project(entry) == name]
+
+
+# --- core metadata -------------------------------------------------------------------------
+
+
+def _is_header(line: str) -> bool:
+    """Whether ``email.parser`` takes ``line`` for a header line (its ``headerRE``)."""
+    if line.startswith(("From ", " ", "\t")):
+        return True
+    name, colon, _ = line.partition(":")
+    return bool(colon) and (not name or (name.isascii() and name.isprintable() and " " not in name))
+
+
+def _header_lines(text: str) -> list[str]:
+    """The lines of the header block: up to a blank line or a line that is not a header."""
+    end = text.find("\n\n")
+    headers = []
+    for line in (text if end < 0 else text[: end + 1]).split("\n"):
+        if not line or not _is_header(line):
+            break
+        headers.append(line)
+    return headers
+
+
+def parse_version(text: str) -> str | None:
+    r"""The first ``Version`` header of core metadata as ``email.parser`` reads it, or None.
+
+    ``text`` has universal newlines already (as ``importlib.metadata`` reads it): only
+    ``\n`` ends a line, a line starting with white space continues the header before
+    it, and the headers end at a blank line or at the first line that is not a header.
+    """
+    name = ""
+    lines: list[str] = []
+    for line in [*_header_lines(text), ":"]:  # the nameless last line ends the last header
+        if line[0] not in " \t":
+            if name.lower() == "version":
+                return _value(lines)
+            name, lines = "", []
+            if not line.startswith(("From ", ":")):  # envelope lines, nameless headers: skipped
+                name, lines = line.partition(":")[0], [line]
+        elif name:  # a continuation line; one that comes first continues nothing
+            lines.append(line)
+    return None
+
+
+def _value(lines: list[str]) -> str:
+    """A header's value from its lines, as ``email`` and then ``importlib.metadata`` give it.
+
+    A folded value (rare) is left to this interpreter's own ``email``: how it joins the
+    lines changed in patch releases of 3.12 and 3.13.
+    """
+    if len(lines) == 1:
+        return lines[0].partition(":")[2].lstrip(" \t")
+    from email.policy import compat32
+
+    _, value = compat32.header_source_parse([f"{line}\n" for line in lines])
+    return reindent(value) if "\n" in value and _REINDENTS else value
+
+
+def reindent(value: str) -> str:
+    """What ``importlib.metadata``'s ``_adapters.Message`` does to a folded value (3.10+)."""
+    import textwrap
+
+    return textwrap.dedent(" " * 8 + value)
+
+
+def decode_metadata(data: bytes) -> str | None:
+    """Metadata bytes as ``importlib.metadata`` reads them: UTF-8 with universal newlines."""
+    if len(data) >= READ_LIMIT:  # cut by the size cap: drop the line it cut through
+        data = data[: max(data.rfind(b"\n"), data.rfind(b"\r")) + 1]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def read_metadata(scan: Scan, info: str) -> tuple[str | None, str]:
+    """Read a metadata folder or file; return ``(version, problem)``, version None if unusable.
+
+    Like ``importlib.metadata``, an empty, missing or unreadable ``METADATA`` falls back to
+    ``PKG-INFO``. Files over the size cap are read up to it: their headers come first.
+    """
+    files = [os.path.join(info, "METADATA"), os.path.join(info, "PKG-INFO")]
+    if info.lower().endswith(".egg-info"):
+        files.append(info)  # an egg-info file, not folder
+    problem = ""
+    for file in files:
+        data, unusable = scan.read(file)
+        if data:
+            return _version_in(data)
+        if not problem and (unusable or data is not None):
+            problem = f"its {os.path.basename(file)} {unusable or 'is empty'}"
+    return None, problem or "it has no METADATA file"
+
+
+def _version_in(data: bytes) -> tuple[str | None, str]:
+    """The version in a metadata file's bytes, or None and why there is none."""
+    text = decode_metadata(data)
+    if text is None:
+        return None, "its metadata is not valid UTF-8"
+    version = parse_version(text)
+    if version is not None and (version or len(data) < READ_LIMIT):
+        return (version, "") if version else (None, "its metadata has an empty Version")
+    if len(data) >= READ_LIMIT:
+        return None, f"its metadata headers are larger than {READ_LIMIT >> 20} MiB"
+    return None, "its metadata has no Version"
+
+
+def installed(scan: Scan, name: str, dirs: Sequence[str]) -> Dist | None:
+    """The first distribution ``name`` in ``dirs`` with a usable version."""
+    for folder in dirs:
+        dist = installed_in(scan, name, folder)
+        if dist is not None:
+            return dist
+    return None
+
+
+def installed_in(scan: Scan, name: str, folder: str) -> Dist | None:
+    """Distribution ``name`` in ``folder``, if one there has a usable version.
+
+    Metadata folders with no usable version are skipped and added to ``scan.problems``.
+    """
+    for entry in metadata_entries(folder, underscored(name)):
+        version, problem = read_metadata(scan, os.path.join(folder, entry))
+        if version is not None:
+            return Dist(name, version, folder, entry)
+        log(DEBUG, "skipping %s in %s: %s", entry, folder, problem)
+        scan.problems.append(f"{entry} in {folder} does not count: {problem}")
+    return None
+
+
+def installed_version_of(name: str) -> str | None:
+    """The version of distribution ``name`` first on ``sys.path``, or None."""
+    dist = installed(Scan(), name, search_dirs())
+    return dist.version if dist else None
