@@ -3,8 +3,9 @@
 One record per backend (its module, the distributions that provide it, what its import
 needs, the command that installs it) and one per accelerator (its runtime, its optimum
 integration); the names people may use for them and the environment variables that
-name them; the ``accelprobe`` logger. Plain ``__slots__`` classes: this module loads at
-``import accelprobe``.
+name them. Also what every module shares: the ``accelprobe`` logger and the after-fork
+reset of a module's lock. Plain ``__slots__`` classes: this module loads at ``import
+accelprobe``.
 """
 
 from __future__ import annotations
