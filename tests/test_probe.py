@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from accelprobe import probe
+from accelprobe import _host, probe
 from tests.children import probe as child
 from tests.fake import build, cli, detect, installed
 from tests.hostile_support import NEVER
@@ -279,7 +279,7 @@ def test_capture_keeps_the_probing_threads_output_only() -> None:
     """While a probe runs, what other threads print or warn goes where it always went."""
     stream = io.StringIO()
     shown: list[object] = []
-    capture = probe._Capture(stream, lambda message, *_: shown.append(message))
+    capture = _host.Capture(stream, lambda message, *_: shown.append(message))
 
     def other() -> None:
         capture.write("theirs")
