@@ -1,7 +1,8 @@
 """Fake runtimes, built on disk, that behave like ONNX Runtime, OpenVINO and IPEX for the
 probe: each lists devices and runs (or fails to run) the test model as its config says.
 
-``FAKE_RUNTIME`` in the environment picks a behaviour: ``hang``, ``exit``, ``garbage``,
+``FAKE_RUNTIME`` in the environment picks a behaviour: ``hang`` (with ``FAKE_PIDFILE``, it
+writes its pid there first), ``exit``, ``garbage``,
 ``bad-json``, ``raise`` (the import fails), ``unprintable`` (it fails with an exception
 whose ``__str__`` raises), ``no-xpu``, ``xpu-off``; the hostile ones:
 

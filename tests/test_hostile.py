@@ -15,6 +15,8 @@ import json
 import os
 import shutil
 import signal
+import subprocess
+import sys
 import tempfile
 import time
 from functools import partial
@@ -26,8 +28,28 @@ import pytest
 import accelprobe
 from accelprobe import probe
 from tests.children import audit, hostile
-from tests.fake import Hook, Tree, build, dist, installed, metadata, package, report_config
-from tests.hostile_support import NEVER, detect, kept, make_fifo, run
+from tests.fake import (
+    Hook,
+    Tree,
+    as_tuple,
+    build,
+    config,
+    dist,
+    installed,
+    metadata,
+    package,
+    report_config,
+)
+from tests.hostile_support import (
+    NEVER,
+    TIMEOUT,
+    detect,
+    kept,
+    kill_group,
+    make_fifo,
+    run,
+    start,
+)
 from tests.runtimes import runtimes
 
 if TYPE_CHECKING:
@@ -492,6 +514,65 @@ def test_isolated_grandchild_holding_the_pipe(tmp_path: Path, mode: str, ok: boo
     if not _dead(pid):  # pragma: no cover - the failure: do not leave it behind
         os.kill(pid, signal.SIGKILL)
         pytest.fail(f"the grandchild {pid} survived the probe")
+
+
+def _pid_from(pidfile: Path, process: subprocess.Popen[str]) -> int:
+    """The pid written to ``pidfile``, once it is there (None of it if ``process`` ended)."""
+    while not pidfile.exists():
+        assert process.poll() is None, process.communicate()[1][-3000:]
+        time.sleep(0.05)
+    return int(pidfile.read_text(encoding="utf-8"))
+
+
+GONE = 5.0
+"""Seconds in which a probe's child must follow its killed caller (checked with ``kept``)."""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the watcher polls elsewhere")
+@pytest.mark.parametrize(
+    ("signal_name", "handled"),
+    [
+        ("SIGTERM", False),
+        ("SIGTERM", True),
+        ("SIGHUP", False),
+        ("SIGHUP", True),
+        ("SIGINT", True),
+        ("SIGKILL", False),
+    ],
+)
+def test_isolated_child_dies_with_its_caller(
+    tmp_path: Path, signal_name: str, handled: bool
+) -> None:
+    """A CI step timeout, ``timeout``, systemd or the OOM killer ends a caller mid-probe.
+
+    The hanging runtime's child does not outlive its caller (even one killed by SIGKILL); a
+    caller that handles the signal (SIGINT: Python's KeyboardInterrupt) removes the probe's
+    temporary folder on its way out.
+    """
+    site = build(tmp_path / "site", runtimes())
+    tmp, pidfile = tmp_path / "tmp", tmp_path / "child.pid"
+    tmp.mkdir()
+    leaves = handled and signal_name != "SIGINT"  # SIGINT: Python's own KeyboardInterrupt
+    before = partial(hostile.leave_on, signal_name=signal_name) if leaves else None
+    after = partial(hostile.probe_isolated, verify=False, timeout=NEVER)
+    settings = config((site,), (audit.install, *as_tuple(before)), after)
+    env = {"FAKE_RUNTIME": "hang", "FAKE_PIDFILE": os.fspath(pidfile), "TMPDIR": os.fspath(tmp)}
+    with start(settings, cwd=tmp_path, env=env) as caller:
+        try:
+            pid = _pid_from(pidfile, caller)
+            caller.send_signal(getattr(signal, signal_name))
+            caller.communicate(timeout=TIMEOUT)
+        finally:
+            kill_group(caller.pid)
+    killed = time.monotonic()
+    while not _dead(pid) and kept(time.monotonic() - killed, GONE):
+        time.sleep(0.05)
+    if not _dead(pid):  # the failure: do not leave it behind
+        os.kill(pid, signal.SIGKILL)
+        pytest.fail(f"the probe's child {pid} outlived its caller ({signal_name})")
+    if handled:
+        assert os.listdir(tmp) == []
+    assert caller.returncode != 0
 
 
 DEVICE = {"name": "CPU", "words": ["cpu"], "description": "", "ran": None, "detail": ""}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import threading
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -319,3 +320,16 @@ def test_in_process_probe_of_a_failure_that_cannot_print_itself(tmp_path: Path) 
     assert found["onnxruntime"]["reason"] == (
         "importing or asking onnxruntime failed: Unprintable: <unprintable Unprintable>"
     )
+
+
+def test_a_child_whose_caller_is_already_gone_ends(monkeypatch: pytest.MonkeyPatch) -> None:
+    """die_with's race: the caller died before the death signal was set; the child ends."""
+    from accelprobe import _child
+
+    ended: list[bool] = []
+    monkeypatch.setattr(_child, "_death_signal", lambda: True)  # not on this test process
+    monkeypatch.setattr(_child, "_exit_group", lambda: ended.append(True))
+    _child.die_with(os.getppid())
+    assert ended == []
+    _child.die_with(-1)  # no process has that parent
+    assert ended == [True]

@@ -330,11 +330,14 @@ def _failed(reason: str, verify: bool) -> dict[str, Any]:
 
 # --- in a child process ------------------------------------------------------------------
 
-# sys.path comes in a file, not argv: argv is limited (128 KiB for one argument on Linux).
+# sys.path comes in a file, not argv (at most 128 KiB for one argument on Linux); the child
+# dies with its caller (argv[4]) before it imports the runtime.
 _CHILD = (
     "import json, sys\n"
     "with open(sys.argv[1], encoding='utf-8') as stream:\n"
     "    sys.path[:] = json.load(stream)\n"
+    "from accelprobe._child import die_with\n"
+    "die_with(int(sys.argv[4]))\n"
     "from accelprobe.probe import _MARK, _probe_here\n"
     "result = _probe_here(sys.argv[2], sys.argv[3] == 'verify')\n"
     "sys.stdout.write('\\n' + _MARK + json.dumps(result) + '\\n')\n"
@@ -428,25 +431,26 @@ def _probe_child(key: str, verify: bool, timeout: float) -> dict[str, Any]:
     """Probe ``key`` in a fresh interpreter with this one's ``sys.path``.
 
     The child's temporary files (the verify profile's too) go in a folder of its own,
-    removed afterwards whether the child finished, crashed or was killed.
+    removed afterwards whether the child finished, crashed or was killed, and when a
+    signal handler of the caller raises. The child dies with its caller, even a killed one.
     """
     entries: list[object] = list(sys.path)  # anything can be appended to sys.path
     path = [entry for entry in entries if isinstance(entry, str)]
+    folder = ""
     try:
         folder = tempfile.mkdtemp(prefix="accelprobe-")
-    except OSError as error:
-        return _failed(f"the {key} probe could not start: {error_text(error, typed=False)}", verify)
-    try:
         path_file = os.path.join(folder, "path.json")
         with open(path_file, "w", encoding="utf-8") as stream:
             json.dump(path, stream)
         env = {**os.environ, "TMPDIR": folder, "TEMP": folder, "TMP": folder}
-        command = [sys.executable or "", "-I", "-c", _CHILD, path_file, key, "verify" * verify]
+        mode, caller = "verify" * verify, str(os.getpid())
+        command = [sys.executable or "", "-I", "-c", _CHILD, path_file, key, mode, caller]
         status, out, err = run_child(command, env, timeout)
     except (OSError, ValueError) as error:
         return _failed(f"the {key} probe could not start: {error_text(error, typed=False)}", verify)
     finally:
-        shutil.rmtree(folder, ignore_errors=True)
+        if folder:  # pragma: no branch - empty only where mkdtemp raised (returned above)
+            shutil.rmtree(folder, ignore_errors=True)
     lines = [line for line in out.split("\n") if line.startswith(_MARK)]
     if not lines:
         if status is None:

@@ -277,6 +277,16 @@ def probe_isolated(result: dict[str, Any], *, verify: bool, timeout: float) -> N
     result["grew"] = audit.grew()
 
 
+def leave_on(_result: dict[str, Any], *, signal_name: str) -> None:
+    """A handler of ``signal_name`` that raises ``SystemExit``, as a service's main loop has."""
+    import signal
+
+    def leave(number: int, _frame: object) -> None:
+        raise SystemExit(128 + number)
+
+    signal.signal(getattr(signal, signal_name), leave)
+
+
 def extend_path(_result: dict[str, Any], *, prefix: str, count: int) -> None:
     """``count`` more sys.path entries, ``prefix`` and a number each."""
     sys.path.extend(prefix + str(i) for i in range(count))
