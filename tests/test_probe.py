@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import sys
 import threading
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -140,6 +141,19 @@ def test_isolated_probe_that_cannot_start(tmp_path: Path, how: str) -> None:
     site = build(tmp_path / "site", runtimes())
     result = detect(site, cwd=tmp_path, after=partial(child.unstartable, how=how))
     assert result["reason"].startswith("the onnxruntime probe could not start: ")
+
+
+def test_isolated_probe_where_no_process_can_start(tmp_path: Path) -> None:
+    """In a subinterpreter subprocess raises RuntimeError: a result with the reason."""
+    site = build(tmp_path / "site", runtimes())
+    after = partial(child.probe_where_no_child_starts, folder=os.fspath(tmp_path))
+    result = detect(site, cwd=tmp_path, after=after)
+    assert result["reason"] == (
+        "the onnxruntime probe could not start: "
+        "subprocess not supported for isolated subinterpreters"
+    )
+    subinterpreters = sys.implementation.name == "cpython" and sys.version_info < (3, 13)
+    assert result["how"] == ("subinterpreter" if subinterpreters else "patched")
 
 
 def test_in_process_probe_without_stdout(tmp_path: Path) -> None:

@@ -20,7 +20,11 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover - seen by type checkers only
     from typing import Any
 
-__all__ = ["die_with", "run_child"]
+__all__ = ["START_ERRORS", "die_with", "run_child"]
+
+START_ERRORS = (OSError, RuntimeError, ValueError, subprocess.SubprocessError)
+"""What starting a child can raise: a missing interpreter, a NUL in an argument, a
+subinterpreter that may not start processes (``RuntimeError``), a failed ``exec``."""
 
 _CAP = 1 << 20  # bytes of a child's stdout, and of its stderr, that are kept
 _POLL = 0.05  # seconds between checks that the child is still running

@@ -23,7 +23,7 @@ import warnings
 
 from accelprobe import backends
 from accelprobe._advice import error_text
-from accelprobe._child import run_child
+from accelprobe._child import START_ERRORS, run_child
 from accelprobe._facts import RUNTIMES, lock_renewer
 from accelprobe._host import Capture, logging_state, restore_logging
 
@@ -446,7 +446,7 @@ def _probe_child(key: str, verify: bool, timeout: float) -> dict[str, Any]:
         mode, caller = "verify" * verify, str(os.getpid())
         command = [sys.executable or "", "-I", "-c", _CHILD, path_file, key, mode, caller]
         status, out, err = run_child(command, env, timeout)
-    except (OSError, ValueError) as error:
+    except START_ERRORS as error:  # never an exception, whatever kept the child from starting
         return _failed(f"the {key} probe could not start: {error_text(error, typed=False)}", verify)
     finally:
         if folder:  # pragma: no branch - empty only where mkdtemp raised (returned above)
