@@ -685,3 +685,35 @@ def test_in_process_probes_from_many_threads(tmp_path: Path) -> None:
     }
     assert all(f"host line {i}\n" in result["stdout"] for i in range(200))
     assert "fake runtime: loading" not in result["stdout"]
+
+
+def test_in_process_probe_of_a_runtime_that_forces_basic_config(tmp_path: Path) -> None:
+    """``logging.basicConfig(force=True)`` at import: the host's handlers stay open and
+    attached, its ``mode="w"`` log file keeps every line, its logging is as it was."""
+    site = build(tmp_path / "site", runtimes())
+    log = tmp_path / "host.log"
+    before = partial(hostile.log_to_a_file, path=os.fspath(log))
+    env = {"FAKE_RUNTIME": "basicconfig"}
+    result = detect(
+        site, cwd=tmp_path, before=before, after=hostile.probe_under_basic_config, env=env
+    )
+    assert result["ok"] is True
+    assert result["same"] is True
+    assert result["open"] == [True, True]
+    assert log.read_text(encoding="utf-8") == "before\nafter\n"
+    assert "fake runtime: after" not in result["stderr"]  # the runtime's handler is gone
+    assert "\nafter\n" in result["stderr"]  # the host's own stderr handler is back
+
+
+def test_a_child_forked_mid_probe_gets_the_host_state_back(tmp_path: Path) -> None:
+    """Another thread forks while an in-process probe has swapped sys.stdout, the warnings
+    hook and filters, and the runtime forced its logging: the child gets the host's back."""
+    site = build(tmp_path / "site", runtimes())
+    gate = os.fspath(tmp_path / "gate")
+    before = partial(hostile.log_to_a_file, path=os.fspath(tmp_path / "host.log"))
+    after = partial(hostile.fork_mid_probe, gate=gate)
+    env = {"FAKE_RUNTIME": "basicconfig", "FAKE_GATE": gate}
+    result = detect(site, cwd=tmp_path, before=before, after=after, env=env)
+    assert result["child"] is True
+    assert result["ok"] is True
+    assert result["parent"] is True

@@ -347,3 +347,32 @@ def test_a_child_whose_caller_is_already_gone_ends(monkeypatch: pytest.MonkeyPat
     assert ended == []
     _child.die_with(-1)  # no process has that parent
     assert ended == [True]
+
+
+def test_host_state_goes_back_once_also_in_a_forked_child() -> None:
+    """In this process: what _host's after-fork hook does in a child forked mid-probe."""
+    import logging
+    import warnings
+
+    root = logging.getLogger()
+    plain, patched = logging.NullHandler(), logging.NullHandler()
+    own_close = patched.close
+    setattr(patched, "close", own_close)  # noqa: B010 - a handler with its own close
+    root.addHandler(plain)
+    root.addHandler(patched)
+    stdout, filters = sys.stdout, list(warnings.filters)
+    try:
+        host = _host.Host(_host.Capture(sys.stdout, warnings.showwarning))
+        host.__enter__()
+        assert sys.stdout is host.capture
+        assert "close" in vars(plain)
+        _host._after_fork()  # as in a child forked now: the probing thread is gone
+        assert sys.stdout is stdout
+        assert warnings.filters == filters
+        assert "close" not in vars(plain)
+        assert vars(patched)["close"] == own_close
+        host.__exit__(None, None, None)  # given back already: nothing more to do
+        assert sys.stdout is stdout
+    finally:
+        root.removeHandler(plain)
+        root.removeHandler(patched)

@@ -1,13 +1,18 @@
 """The host's state while a runtime runs in this process (``probe(isolated=False)``).
 
 A runtime may print, warn, change the warnings filters and reconfigure the root logger
-while it imports or runs; the probe keeps what it says and puts the host's state back.
+(``logging.basicConfig(force=True)`` closes its handlers) while it imports or runs; the
+probe keeps what it says and puts the host's state back, also in a child that another
+thread forks mid-probe. Other global changes (the working folder, signal handlers,
+threads) are beyond reach: ``isolated=True`` is the answer to them.
 """
 
 from __future__ import annotations
 
 import _thread
+import os
 import sys
+import warnings
 
 from accelprobe._advice import error_text, one_line
 
@@ -15,7 +20,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover - seen by type checkers only
     from typing import Any, Callable, TextIO
 
-__all__ = ["Capture", "logging_state", "restore_logging"]
+__all__ = ["Capture", "Host"]
 
 _CAP = 1 << 16  # characters a runtime may print or warn during an in-process probe
 
@@ -70,7 +75,7 @@ class Capture:
         return one_line("".join(self.said[start:]))
 
 
-def logging_state() -> tuple[Any, ...]:
+def _logging_state() -> tuple[Any, ...]:
     """The root logger's handlers, filters and level, and logging.disable()'s level."""
     logging = sys.modules.get("logging")
     if logging is None:  # a fresh logging module's state
@@ -79,13 +84,76 @@ def logging_state() -> tuple[Any, ...]:
     return (list(root.handlers), list(root.filters), root.level, root.manager.disable)
 
 
-def restore_logging(state: tuple[Any, ...]) -> None:
+def _restore_logging(state: tuple[Any, ...]) -> None:
     """Undo what a runtime did to the root logger (``basicConfig``) and ``logging.disable``."""
     logging = sys.modules.get("logging")
-    if logging is not None and logging_state() != state:
+    if logging is not None and _logging_state() != state:
         root = logging.getLogger()
         handlers, filters, level, disable = state
         root.handlers[:] = handlers
         root.filters[:] = filters
         root.setLevel(level)
         logging.disable(disable)
+
+
+def _never_close() -> None:
+    """A host handler's ``close`` while a runtime runs: ``basicConfig(force=True)`` calls it."""
+
+
+_ABSENT = object()
+
+
+class Host:
+    """The host's state, swapped for ``capture`` while a runtime runs, then put back.
+
+    Entered: warnings are shown to ``capture`` (every time), ``sys.stdout`` is ``capture``,
+    and the root logger's handlers cannot be closed. Left, or in a child forked meanwhile:
+    all of it as it was, the handlers open and attached.
+    """
+
+    def __init__(self, capture: Capture) -> None:
+        self.capture = capture
+        self.caught = warnings.catch_warnings()
+        self.logged = _logging_state()
+        self.opened: list[tuple[Any, object]] = []  # (handler, its own close or _ABSENT)
+
+    def __enter__(self) -> None:
+        self.caught.__enter__()
+        _active.append(self)  # from here a fork gives the host its state back
+        warnings.simplefilter("always")  # a runtime's fallback warning, every time
+        warnings.showwarning = self.capture.warn
+        for handler in self.logged[0]:
+            self.opened.append((handler, vars(handler).get("close", _ABSENT)))
+            handler.close = _never_close
+        if self.capture.stream is not None:  # pythonw has no stdout to print to
+            sys.stdout = self.capture
+
+    def __exit__(self, *_exc: object) -> None:
+        self.give_back()
+
+    def give_back(self) -> None:
+        """Put the host's state back (once)."""
+        if self not in _active:
+            return
+        _active.remove(self)
+        sys.stdout = self.capture.stream
+        self.caught.__exit__(None, None, None)
+        _restore_logging(self.logged)
+        for handler, close in self.opened:
+            if close is _ABSENT:
+                del handler.close
+            else:
+                handler.close = close
+
+
+_active: list[Host] = []  # the probe running now (one at a time), for a child forked meanwhile
+
+
+def _after_fork() -> None:
+    """In a child forked mid-probe: the probing thread is gone; its state goes back."""
+    for host in reversed(_active):
+        host.give_back()
+
+
+if hasattr(os, "register_at_fork"):  # pragma: no branch - Windows has no fork
+    os.register_at_fork(after_in_child=_after_fork)

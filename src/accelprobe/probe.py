@@ -25,7 +25,7 @@ from accelprobe import backends
 from accelprobe._advice import error_text
 from accelprobe._child import START_ERRORS, run_child
 from accelprobe._facts import RUNTIMES, lock_renewer
-from accelprobe._host import Capture, logging_state, restore_logging
+from accelprobe._host import Capture, Host
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover - seen by type checkers only
@@ -293,25 +293,17 @@ _PROBES = {"onnxruntime": _probe_onnxruntime, "openvino": _probe_openvino, "ipex
 def _probe_here(key: str, verify: bool) -> dict[str, Any]:
     """Probe ``key``'s runtime in this process, as a JSON-ready dict.
 
-    The host's ``sys.stdout``, warnings filters and hook, and root logger are put back as
-    they were, whatever the runtime did to them; the caller holds ``_lock``.
+    The host's ``sys.stdout``, warnings filters and hook, and root logger (its handlers
+    kept open) are put back as they were, whatever the runtime did to them, also in a
+    child forked meanwhile (``_host.Host``); the caller holds ``_lock``.
     """
     capture = Capture(sys.stdout, warnings.showwarning)
-    logged = logging_state()
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("always")  # a runtime's fallback warning, every time
-            warnings.showwarning = capture.warn
-            if capture.stream is not None:  # pythonw has no stdout to print to
-                sys.stdout = capture
+        with Host(capture):
             version, devices = _PROBES[key](verify, capture)
     except Exception as error:  # noqa: BLE001 - the probe reports, it never raises
         reason = f"importing or asking {key} failed: {error_text(error)}"
         return _failed(reason, verify)
-    finally:
-        sys.stdout = capture.stream
-        warnings.showwarning = capture.show
-        restore_logging(logged)
     names = ", ".join(device["name"] for device in devices) or "nothing"
     reason = f"{key} offers {names}"
     return {

@@ -68,6 +68,8 @@ def start() -> str:  # noqa: C901, PLR0912 - one branch per behaviour
         atexit.register(die)
     if mode == "noisy":
         _noisy()
+    if mode == "basicconfig":
+        _basic_config()
     return mode
 
 
@@ -76,6 +78,23 @@ def _write_pid(path: str, pid: int) -> None:
     with open(path + ".part", "w") as stream:
         stream.write(str(pid))
     os.replace(path + ".part", path)
+
+
+def _basic_config() -> None:
+    """``logging.basicConfig(force=True)``, as some runtimes' imports do; then, with
+    ``FAKE_GATE``, write ``GATE.in`` and wait (a minute at most) until ``GATE.out`` exists."""
+    import logging
+
+    logging.basicConfig(force=True, level=logging.DEBUG, format="fake runtime: %(message)s")
+    logging.getLogger("fake").warning("configured logging")
+    gate = os.environ.get("FAKE_GATE")
+    if gate:
+        with open(gate + ".in", "w"):
+            pass
+        for _ in range(1200):
+            if os.path.exists(gate + ".out"):
+                break
+            time.sleep(0.05)
 
 
 def _noisy() -> None:
