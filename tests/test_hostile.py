@@ -9,6 +9,7 @@ the report's output streams, and the isolated and in-process runtime probe.
 
 from __future__ import annotations
 
+import fcntl
 import importlib
 import importlib.metadata
 import json
@@ -26,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Callable
 import pytest
 
 import accelprobe
-from accelprobe import probe
+from accelprobe import probe, report
 from tests.children import audit, hostile
 from tests.fake import (
     Hook,
@@ -421,6 +422,68 @@ def test_report_to_a_broken_pipe_or_a_full_disk(
     assert completed.returncode == UNWRITABLE, completed.stderr[-3000:]
     assert "Traceback" not in completed.stderr
     assert "Exception ignored" not in completed.stderr
+
+
+def _drain_slowly(fd: int) -> bytes:
+    """Everything that arrives at ``fd`` until its writers are gone, a little at a time."""
+    got = bytearray()
+    while True:
+        time.sleep(0.005)
+        chunk = os.read(fd, 512)
+        if not chunk:
+            return bytes(got)
+        got += chunk
+
+
+@pytest.mark.skipif(not hasattr(fcntl, "F_SETPIPE_SZ"), reason="Linux sizes pipes (3.10+)")
+@pytest.mark.parametrize("unbuffered", [True, False], ids=["unbuffered", "buffered"])
+@pytest.mark.parametrize("args", [[], ["--json"], ["--markdown"]])
+def test_report_to_a_non_blocking_pipe(tmp_path: Path, args: list[str], unbuffered: bool) -> None:
+    """Standard output an ``O_NONBLOCK`` pipe of one page, drained slowly: every byte arrives.
+
+    The site's long path makes each report longer than the pipe holds.
+    """
+    site = build(tmp_path / ("d" * 250) / ("e" * 250) / ("f" * 250) / "site", runtimes())
+    build(site, installed("optimum-intel", "optimum-onnx"))
+    settings = report_config(site, args=args)
+    env = {"PYTHONUNBUFFERED": "1"} if unbuffered else {}
+    expected = run(settings, cwd=tmp_path, env=env)
+    assert expected.returncode == 0, expected.stderr[-3000:]
+    assert len(expected.stdout.encode()) > 4096
+    read, write = os.pipe()
+    try:
+        fcntl.fcntl(write, fcntl.F_SETPIPE_SZ, 4096)
+        os.set_blocking(write, False)
+        with start(settings, cwd=tmp_path, env=env, stdout=write) as process:
+            os.close(write)
+            write = -1
+            try:
+                got = _drain_slowly(read)
+                _, err = process.communicate(timeout=TIMEOUT)
+            finally:
+                kill_group(process.pid)
+    finally:
+        os.close(read)
+        if write >= 0:
+            os.close(write)
+    assert process.returncode == 0, err[-3000:]
+    assert "Traceback" not in err
+    assert got.decode() == expected.stdout
+
+
+def test_report_gives_up_on_an_output_that_takes_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """In this process: a non-blocking pipe nobody reads, a short stall: OSError, then 120."""
+    monkeypatch.setattr(report, "_STALL", 0.2)
+    read, write = os.pipe()
+    try:
+        os.set_blocking(write, False)
+        with pytest.raises(BlockingIOError):
+            report._write_all(write, b"x" * (1 << 20))  # more than any pipe holds
+    finally:
+        os.close(read)
+        os.close(write)
 
 
 @pytest.mark.parametrize("args", [[], ["--json"], ["--select"]])
