@@ -471,6 +471,31 @@ def test_report_to_a_non_blocking_pipe(tmp_path: Path, args: list[str], unbuffer
     assert got.decode() == expected.stdout
 
 
+NOT_PLAIN_NUMBERS = ["\u00b2", "5" * 5000, "\u0663\u0660\u0660", "\uff11\uff12\uff10", "1e3", "-5"]
+
+
+@pytest.mark.parametrize("columns", NOT_PLAIN_NUMBERS[:2], ids=["superscript-two", "5000-digits"])
+def test_report_with_columns_that_is_not_a_plain_number(tmp_path: Path, columns: str) -> None:
+    """``COLUMNS=\u00b2`` or 5,000 digits: ignored, the default width, no traceback."""
+    site = build(tmp_path / "site", installed("openvino", "optimum-intel"))
+    settings = report_config(site, args=[])
+    completed = run(settings, cwd=tmp_path, env={"COLUMNS": columns})
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    assert "Traceback" not in completed.stderr
+    assert completed.stdout == run(settings, cwd=tmp_path, env={"COLUMNS": ""}).stdout
+
+
+@pytest.mark.parametrize("columns", NOT_PLAIN_NUMBERS)
+def test_width_ignores_columns_that_is_not_a_plain_number(
+    monkeypatch: pytest.MonkeyPatch, columns: str
+) -> None:
+    """In this process: each is ignored (Arabic-Indic and fullwidth digits too)."""
+    monkeypatch.setenv("COLUMNS", columns)
+    assert report._width(None) == report._WIDTH
+    monkeypatch.setenv("COLUMNS", " 120 ")
+    assert report._width(None) == 120
+
+
 def test_report_gives_up_on_an_output_that_takes_nothing(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -44,6 +44,7 @@ _UNWRITABLE = 120
 _STALL = 60.0  # seconds a non-blocking output may take nothing before the report gives up
 _WIDTH = 80
 _MIN_WIDTH = 40
+_MAX_DIGITS = 5  # of a COLUMNS that counts: up to 99,999 columns
 # --- what the report says ------------------------------------------------------------------
 
 
@@ -222,9 +223,14 @@ def _isatty(stream: TextIO | None) -> bool:
 
 
 def _width(stream: TextIO | None) -> int:
-    """``COLUMNS`` when set, else the terminal's width, else 80; never under 40."""
+    """``COLUMNS`` when set, else the terminal's width, else 80; never under 40.
+
+    ``COLUMNS`` counts only as a plain number: ASCII digits, at most ``_MAX_DIGITS`` of
+    them (``\u00b2``, other scripts' digits and endless ones are ignored).
+    """
     columns = os.environ.get("COLUMNS", "").strip()
-    if columns.isdigit() and int(columns) > 0:
+    plain = columns.isascii() and columns.isdigit() and len(columns) <= _MAX_DIGITS
+    if plain and int(columns) > 0:
         return max(int(columns), _MIN_WIDTH)
     if stream is not None and _isatty(stream):
         try:
