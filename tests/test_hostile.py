@@ -45,6 +45,7 @@ from tests.hostile_support import (
     NEVER,
     TIMEOUT,
     detect,
+    environment,
     kept,
     kill_group,
     make_fifo,
@@ -805,3 +806,84 @@ def test_a_child_forked_mid_probe_gets_the_host_state_back(tmp_path: Path) -> No
     assert result["child"] is True
     assert result["ok"] is True
     assert result["parent"] is True
+
+
+# --- accelprobe's own version, from a wheel on sys.path ------------------------------------
+
+WHEEL_VERSION = "99.1.0"
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """accelprobe's wheel, as ``pip wheel --no-deps .`` builds it, at ``WHEEL_VERSION``."""
+    root = Path(__file__).resolve().parent.parent
+    project = tmp_path_factory.mktemp("project")
+    for name in ("README.md", "LICENSE"):
+        shutil.copy(root / name, project / name)
+    shutil.copytree(root / "src", project / "src", ignore=shutil.ignore_patterns("__pycache__"))
+    text = (root / "pyproject.toml").read_text(encoding="utf-8")
+    assert f'\nversion = "{accelprobe.__version__}"\n' in text
+    text = text.replace(
+        f'\nversion = "{accelprobe.__version__}"\n', f'\nversion = "{WHEEL_VERSION}"\n'
+    )
+    (project / "pyproject.toml").write_text(text, encoding="utf-8")
+    out = tmp_path_factory.mktemp("wheel")
+    command = [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", os.fspath(out)]
+    subprocess.run([*command, os.fspath(project)], check=True, timeout=TIMEOUT)
+    (found,) = out.glob("accelprobe-*.whl")
+    return found
+
+
+def test_own_version_from_a_wheel_on_sys_path(wheel: Path, tmp_path: Path) -> None:
+    """The wheel itself on PYTHONPATH, another accelprobe installed: the wheel's version.
+
+    Not measured by coverage (the code runs from the wheel); test_version_in is.
+    """
+    assert accelprobe.__version__ != WHEEL_VERSION  # the other copy, installed
+    env = environment({"PYTHONPATH": os.fspath(wheel), "COVERAGE_PROCESS_START": ""})
+    code = "import accelprobe; print(accelprobe.__version__); print(accelprobe.__file__)"
+    for command, expected in [
+        (["-c", code], f"{WHEEL_VERSION}\n{wheel / 'accelprobe' / '__init__.py'}\n"),
+        (["-m", "accelprobe", "--version"], f"accelprobe {WHEEL_VERSION}\n"),
+    ]:
+        completed = subprocess.run(
+            [sys.executable, "-s", *command],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT,
+            check=False,
+        )
+        assert completed.returncode == 0, completed.stderr[-3000:]
+        assert completed.stdout == expected
+
+
+def test_version_in(wheel: Path, tmp_path: Path) -> None:
+    """In this process: the version in a sys.path entry (a folder, a zip or wheel, inside one)."""
+    import zipfile
+
+    from accelprobe import _version
+
+    assert _version.version_in(os.fspath(wheel)) == WHEEL_VERSION
+    folder = tmp_path / "target"
+    with zipfile.ZipFile(wheel) as bundle:
+        bundle.extractall(folder)
+    assert _version.version_in(os.fspath(folder)) == WHEEL_VERSION  # pip install --target
+    assert _version.version_in(os.fspath(tmp_path)) is None  # a folder without it
+    assert _version.version_in(os.fspath(wheel / "accelprobe")) is None  # inside: not beside
+    assert _version.version_in(os.fspath(tmp_path / "missing" / "entry")) is None
+    nested = tmp_path / "nested.zip"
+    with zipfile.ZipFile(nested, "w") as bundle:
+        bundle.writestr("sub/accel-1.0.dist-info/METADATA", "Version: 1.0\n\n")
+        bundle.writestr("sub/accelprobe-0.dist-info/METADATA", b"Version: \xff\n\n")
+        bundle.writestr("sub/accelprobe-1.dist-info/METADATA", "Name: accelprobe\n\n")
+        bundle.writestr("sub/accelprobe-2.dist-info/RECORD", "")
+        bundle.writestr("sub/accelprobe-3.dist-info/METADATA", "Version: 3.0\n\n")
+        bundle.writestr("accelprobe-4.dist-info/METADATA", "Version: 4.0\n\n")
+    assert _version.version_in(os.fspath(nested / "sub")) == "3.0"
+    assert _version.version_in(os.fspath(nested)) == "4.0"
+    damaged = tmp_path / "damaged.whl"
+    damaged.write_bytes(b"PK\x03\x04 not a zip")
+    assert _version.version_in(os.fspath(damaged)) is None
+    assert _version.own_version() is None  # the suite's accelprobe: editable, src/ has none

@@ -64,7 +64,9 @@ if not TYPE_CHECKING:  # pragma: no branch - False only for type checkers, which
     def __getattr__(name: str) -> object:
         """Resolve ``__version__``, ``BackendInfo`` and ``Accelerator`` on first use."""
         if name == "__version__":  # read as detection reads metadata: no importlib.metadata
-            return installed_version("accelprobe") or "0+unknown"
+            from accelprobe._version import own_version  # this copy's, even from a wheel
+
+            return own_version() or installed_version("accelprobe") or "0+unknown"
         if name in {"BackendInfo", "Accelerator"}:
             from accelprobe import backends
 
