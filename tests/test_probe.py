@@ -360,6 +360,8 @@ def test_host_state_goes_back_once_also_in_a_forked_child() -> None:
     setattr(patched, "close", own_close)  # noqa: B010 - a handler with its own close
     root.addHandler(plain)
     root.addHandler(patched)
+    junk = object()  # anything can be appended to root.handlers: it is left alone
+    root.handlers.append(junk)  # type: ignore[arg-type]
     stdout, filters = sys.stdout, list(warnings.filters)
     try:
         host = _host.Host(_host.Capture(sys.stdout, warnings.showwarning))
@@ -373,6 +375,8 @@ def test_host_state_goes_back_once_also_in_a_forked_child() -> None:
         assert vars(patched)["close"] == own_close
         host.__exit__(None, None, None)  # given back already: nothing more to do
         assert sys.stdout is stdout
+        assert root.handlers[-1] is junk
     finally:
+        root.handlers.remove(junk)  # type: ignore[arg-type]
         root.removeHandler(plain)
         root.removeHandler(patched)

@@ -123,8 +123,12 @@ class Host:
         warnings.simplefilter("always")  # a runtime's fallback warning, every time
         warnings.showwarning = self.capture.warn
         for handler in self.logged[0]:
-            self.opened.append((handler, vars(handler).get("close", _ABSENT)))
-            handler.close = _never_close
+            try:
+                own = vars(handler).get("close", _ABSENT)
+                handler.close = _never_close
+            except (AttributeError, TypeError):  # junk in root.handlers: left as it is
+                continue
+            self.opened.append((handler, own))
         if self.capture.stream is not None:  # pythonw has no stdout to print to
             sys.stdout = self.capture
 
