@@ -336,6 +336,12 @@ def test_in_process_probe_of_a_failure_that_cannot_print_itself(tmp_path: Path) 
     )
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="prctl is Linux's")
+def test_death_signal_is_set_on_linux(tmp_path: Path) -> None:
+    """In a child of its own (this one keeps no death signal): prctl(PR_SET_PDEATHSIG)."""
+    assert detect(cwd=tmp_path, after=child.death_signal)["set"] is True
+
+
 def test_a_child_whose_caller_is_already_gone_ends(monkeypatch: pytest.MonkeyPatch) -> None:
     """die_with's race: the caller died before the death signal was set; the child ends."""
     from accelprobe import _child

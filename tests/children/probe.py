@@ -135,3 +135,10 @@ def probe_where_no_child_starts(result: dict[str, Any], *, folder: str) -> None:
     result["how"] = "subinterpreter"
     with open(out, encoding="utf-8") as stream:
         result["reason"] = json.load(stream)
+
+
+def death_signal(result: dict[str, Any]) -> None:
+    """Whether this process could ask to be killed when its parent dies, as ``set``."""
+    from accelprobe import _child
+
+    result["set"] = _child._death_signal()
