@@ -174,6 +174,7 @@ def test_help_through_the_real_entry_point(tmp_path: Path) -> None:
             timeout=60,
         )
         assert completed.returncode == 0
+        assert completed.stdout.startswith("usage: python -m accelprobe [")
         for word in ("--json", "--markdown", "--select", "--device", "--require", "-V, --version"):
             assert word in completed.stdout
         assert "examples:" in completed.stdout
@@ -476,8 +477,8 @@ def test_options_and_exit_status(
     if not stderr:
         assert completed.stderr == ""
     if status == 2:
-        assert completed.stderr.startswith("usage: accelprobe")
-        assert "\naccelprobe: error: " in completed.stderr
+        assert completed.stderr.startswith("usage: python -m accelprobe")
+        assert "\npython -m accelprobe: error: " in completed.stderr
         assert "Traceback" not in completed.stderr
 
 
@@ -514,7 +515,7 @@ def test_json_on_every_outcome(
     else:
         assert error in data["error"]
     if status == 2:  # bad usage: the usage on stderr too
-        assert completed.stderr.startswith("usage: accelprobe")
+        assert completed.stderr.startswith("usage: python -m accelprobe")
     else:
         assert completed.stderr == ""
 
@@ -901,4 +902,18 @@ def test_plain_report_skips_argparse(tmp_path: Path) -> None:
 def test_help_goes_to_standard_output(tmp_path: Path) -> None:
     completed = cli(args=["--help"], cwd=tmp_path, env={"COLUMNS": "80"})
     assert completed.returncode == 0
-    assert completed.stdout.startswith("usage: accelprobe")
+    assert completed.stdout.startswith("usage: python -m accelprobe")
+
+
+@pytest.mark.parametrize("prog", ["accelprobe", "python -m accelprobe"])
+def test_usage_names_the_command_as_it_was_run(
+    capsys: pytest.CaptureFixture[str], prog: str
+) -> None:
+    """The console script says ``accelprobe``; ``python -m accelprobe`` says so (__main__.py)."""
+    keywords = {} if prog == "accelprobe" else {"prog": prog}
+    assert report.main(["--help"], **keywords) == 0
+    assert capsys.readouterr().out.startswith(f"usage: {prog} [")
+    assert report.main(["--bogus"], **keywords) == 2
+    error = capsys.readouterr().err
+    assert error.startswith(f"usage: {prog} [")
+    assert f"\n{prog}: error: unrecognized arguments: --bogus" in error

@@ -40,10 +40,11 @@ choose; NO_COLOR, FORCE_COLOR and TERM=dumb decide colour; COLUMNS the width.
 """
 
 
-def parser(usage_error: type[Exception], schema: int) -> argparse.ArgumentParser:
+def parser(usage_error: type[Exception], schema: int, prog: str) -> argparse.ArgumentParser:
     """The command line's parser; its errors raise ``usage_error`` instead of exiting.
 
-    ``schema`` is the version of the ``--json`` object, for the help.
+    ``schema`` is the version of the ``--json`` object, for the help; ``prog`` the command
+    (``accelprobe`` or ``python -m accelprobe``).
     """
 
     class Parser(argparse.ArgumentParser):
@@ -53,7 +54,7 @@ def parser(usage_error: type[Exception], schema: int) -> argparse.ArgumentParser
             raise usage_error(message)
 
     found = Parser(
-        prog="accelprobe",
+        prog=prog,
         description="Report which inference backends (ONNX Runtime, OpenVINO, IPEX,\n"
         "optimum-intel, optimum-onnx) are really installed, why one is not, and which\n"
         "accelerator select_accelerator() would pick. Imports no backend.",

@@ -512,13 +512,13 @@ def _report(data: dict[str, Any], *, markdown: bool = False) -> None:
         _out(_render(data, _Style(sys.stdout), _width(sys.stdout)))
 
 
-def _run(arguments: list[str]) -> int:
+def _run(arguments: list[str], prog: str) -> int:
     if not arguments:  # the plain report: nothing to parse, so no argparse (~7 ms)
         _report(collect())
         return 0
     from accelprobe._arguments import parser as make_parser
 
-    parser = make_parser(_UsageError, SCHEMA)
+    parser = make_parser(_UsageError, SCHEMA, prog)
     try:
         args = parser.parse_args(arguments)
         if args.help:
@@ -529,7 +529,7 @@ def _run(arguments: list[str]) -> int:
             return 0
         return _command(args)
     except _UsageError as error:
-        _err(f"{parser.format_usage().rstrip()}\naccelprobe: error: {error}")
+        _err(f"{parser.format_usage().rstrip()}\n{prog}: error: {error}")
         if _wants_json(arguments):
             data = collect()
             data.update(status=2, error=str(error))
@@ -537,10 +537,13 @@ def _run(arguments: list[str]) -> int:
         return 2
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return its exit status (0, 1, 2 for bad usage, 120 unwritable)."""
+def main(argv: Sequence[str] | None = None, *, prog: str = "accelprobe") -> int:
+    """Run the command line; return its exit status (0, 1, 2 for bad usage, 120 unwritable).
+
+    ``prog`` is the command as the usage names it: ``__main__`` passes ``python -m accelprobe``.
+    """
     try:
-        status = _run(sys.argv[1:] if argv is None else list(argv))
+        status = _run(sys.argv[1:] if argv is None else list(argv), prog)
     except _UnwritableError:
         status = _UNWRITABLE
     if not _flush(sys.stdout):
