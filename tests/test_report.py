@@ -448,6 +448,7 @@ def test_warning_hidden_and_loaded_end_to_end(tmp_path: Path) -> None:
         (["--select", "cuda"], KEYS, 2, "", "--select: 'cuda' is not a known accelerator"),
         (["--select", "--device", "tpu"], KEYS, 2, "", "--device: unknown device 'tpu'"),
         (["--select", "--device", "cpu"], [], 1, "", "available with a"),
+        (["--device", "cpu"], [], 1, "", "no accelerator is available with a cpu device"),
         (["--require", "onnxruntime,ov", "--select"], KEYS, 0, "ov\n", ""),
         (["--require", "onnxruntime,ov"], KEYS, 0, "", ""),
         (["--require", "ort, openvino"], ["onnxruntime"], 1, "", "openvino: no module named"),
@@ -492,6 +493,7 @@ def test_options_and_exit_status(
         (["--select", "ort"], ["onnxruntime"], 1, "accelerator 'ort' is not available"),
         (["--select"], [], 1, "no accelerator is available:"),
         (["--select", "--device", "cpu"], [], 1, "no accelerator is available with a"),
+        (["--device", "cpu"], [], 1, "no accelerator is available with a cpu device"),
         (["--require", "ipex", "--select", "ov"], ["onnxruntime"], 1, "required backends"),
         (["--select", "cuda"], KEYS, 2, "--select: 'cuda' is not a known accelerator"),
         (["--require", "cuda"], KEYS, 2, "--require: unknown backend 'cuda'"),
@@ -540,10 +542,10 @@ def test_device_in_the_report(tmp_path: Path) -> None:
     assert completed.returncode == 1
     assert "*" not in completed.stderr  # the EP Error banner, tidied to one line
     assert completed.stderr.startswith("accelerator 'ort' is not available: ort shows no cuda")
-    completed = run(site, args=["--device", "cuda"], cwd=tmp_path)
-    assert "select_accelerator(device='cuda') fails: no accelerator is available" in (
-        completed.stdout
-    )
+    completed = run(site, args=["--device", "cuda"], cwd=tmp_path)  # as --select: exit 1
+    assert completed.returncode == 1
+    assert completed.stdout == ""
+    assert completed.stderr.startswith("no accelerator is available with a cuda device:")
 
 
 def test_require_success_prints_nothing_unless_asked(tmp_path: Path) -> None:
@@ -672,6 +674,26 @@ def test_width(monkeypatch: pytest.MonkeyPatch, columns: str, tty: bool, width: 
     finally:
         os.close(terminal)
         os.close(controller)
+
+
+def test_a_selection_error_without_a_command() -> None:
+    """--device's error says what each runtime showed; there is nothing to install."""
+    data = report.collect()
+    data["selected"], data["device"] = None, "cuda"
+    data["selection_error"] = (
+        "no accelerator is available with a cuda device:\n"
+        "  ort shows no cuda device (CPUExecutionProvider ran)\n"
+        "  ipex needs optimum-intel and ipex (...); install with: pip install x"
+    )
+    text = report._render(data, report._Style(None, plain=True), 80).splitlines()
+    start = text.index("ACCELERATOR")
+    assert text[start + 1 : start + 5] == [
+        "select_accelerator(device='cuda') fails: no accelerator is available with a cuda",
+        "  device:",
+        "  ort shows no cuda device (CPUExecutionProvider ran)",
+        "  ipex needs optimum-intel and ipex (...)",
+    ]
+    assert text[start + 5] == "    pip install x"
 
 
 def test_lines_fill_the_width() -> None:

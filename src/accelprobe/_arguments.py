@@ -29,10 +29,11 @@ examples:
                                  and list its devices; --verify also runs a
                                  test model on each
 
-exit status: 0 success, 1 a required backend or accelerator is not available,
-2 bad usage, 120 the output could not be written (closed or broken pipe, full
-disk). With --json every outcome, failures included, is one JSON object whose
-"status" is the exit status.
+exit status: 0 success, 1 a required backend or accelerator (or one with the
+--device asked for) is not available, 2 bad usage,
+120 the output could not be written (closed or broken pipe, full disk). With
+--json every outcome, failures included, is one JSON object whose "status" is
+the exit status.
 
 environment: ACCELPROBE_DISABLE turns backends off (e.g. "ipex,ov");
 ACCELPROBE_ACCELERATOR picks the accelerator that --select and the report

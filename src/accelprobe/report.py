@@ -1,9 +1,10 @@
 """``python -m accelprobe``: what is installed, what is wrong with it, and what would be used.
 
-Exit status: 0 success; 1 a backend named by ``--require`` or the accelerator asked for
-with ``--select`` is not available; 2 bad usage; 120 the output could not be written (a
-closed standard output, a broken pipe, a full disk), the status Python itself exits with
-when it cannot flush standard output. Text that the output's encoding cannot represent is
+Exit status: 0 success; 1 a backend named by ``--require``, the accelerator asked for
+with ``--select``, or any accelerator with the ``--device`` asked for, is not available;
+2 bad usage; 120 the output could not be written (a closed standard output, a broken
+pipe, a full disk), the status Python itself exits with when it cannot flush standard
+output. Text that the output's encoding cannot represent is
 written with backslash escapes; ``--json`` is plain ASCII.
 
 The plain report reads what detection found and the metadata of a few related
@@ -476,8 +477,8 @@ def _command(args: argparse.Namespace) -> int:
         if not (args.json or args.markdown or args.select is not None or args.probe or args.verify):
             return 0  # --require alone is quiet on success
     selection = _select(accelerator, device)
-    if failure is None and args.select is not None:
-        failure = selection[1]
+    if failure is None and (args.select is not None or device is not None):
+        failure = selection[1]  # --device alone fails as --select --device does
     if failure is not None and not args.json:
         _err(_lines(failure))
         return 1
