@@ -362,3 +362,28 @@ def test_dir_shows_public_names_only() -> None:
 def test_model_class_is_reachable_from_the_package() -> None:
     with pytest.raises(ValueError, match="unknown task 'no-such-task'"):
         accelprobe.model_class("no-such-task", "ort")
+
+
+def test_detection_says_name_as_backend_info_does_and_keeps_key() -> None:
+    for key in KEYS:
+        found = accelprobe.detection(key)
+        assert found.name == accelprobe.backend_info(key).name == key
+        assert found.key == found.name  # the deprecated spelling still works
+    assert accelprobe.detection("ort").name == "onnxruntime"
+    assert "deprecated" in (type(found).key.__doc__ or "").lower()
+
+
+def test_public_signatures_show_public_types_only() -> None:
+    import inspect
+    import pydoc
+    import re
+
+    public = {*accelprobe.__all__, "Iterable", "None", "str", "bool", "tuple", "type"}
+    for name in accelprobe.__all__:
+        value = getattr(accelprobe, name)
+        if callable(value) and not isinstance(value, type(accelprobe.Accelerator)):
+            signature = str(inspect.signature(value))
+            words = set(re.findall(r"'([^']*)'", signature))
+            types = {word for text in words for word in re.findall(r"[A-Za-z_][\w.]*", text)}
+            assert types <= public, f"{name}{signature}"
+    assert "Dist" not in pydoc.render_doc(accelprobe.Detection, renderer=pydoc.plaintext)

@@ -35,9 +35,9 @@ _INSTALLABLE = frozenset({"missing", "unowned", "error"})
 
 def remedy(found: Detection) -> str:
     """What to do about the unavailable backend ``found``, as a command where there is one."""
-    facts = BACKEND_FACTS[found.key]
+    facts = BACKEND_FACTS[found.name]
     if found.status == "disabled":
-        return f"remove {found.key} from {DISABLE_VARIABLE} to enable it"
+        return f"remove {found.name} from {DISABLE_VARIABLE} to enable it"
     if found.status == "shadowed":
         return f"rename or remove {found.location}, which hides the installed package"
     if found.status == "leftover" and found.distribution is not None:
@@ -67,7 +67,7 @@ def accelerator_missing(
     optimum = detections[facts.optimum]
     needed = (facts.optimum, facts.runtime) if require_optimum else (facts.runtime,)
     lacking = [detections[key] for key in needed if not detections[key].available]
-    reasons = [f"{found.key}: {found.reason}" for found in lacking]
+    reasons = [f"{found.name}: {found.reason}" for found in lacking]
     absent = require_optimum and optimum.available and integration_problem
     if absent:
         reasons.append(f"{facts.integration}: {integration_problem}")

@@ -76,31 +76,40 @@ class Detection:
     without its torch) or ``error``.
     """
 
-    __slots__ = ("_dist", "available", "key", "location", "reason", "status")
+    __slots__ = ("_dist", "available", "location", "name", "reason", "status")
 
     def __init__(  # noqa: D107 - the class says what each field is
-        self,
-        key: str,
-        status: str,
-        reason: str,
-        *,
-        location: str | None = None,
-        dist: Dist | None = None,
+        self, name: str, status: str, reason: str, *, location: str | None = None
     ) -> None:
-        self.key = key
+        self.name = name
+        """The backend's key, as ``BackendInfo.name`` and the report's JSON say it."""
         self.status = status
         self.available = status == "available"
         self.location = location
-        self._dist = dist
+        self._dist: Dist | None = None
         self.reason = reason
 
+    @classmethod
+    def _found(
+        cls, name: str, status: str, reason: str, location: str, dist: Dist | None
+    ) -> Detection:
+        """A record with the distribution detection found (a private type: not in __init__)."""
+        found = cls(name, status, reason, location=location)
+        found._dist = dist
+        return found
+
     def __repr__(self) -> str:  # noqa: D105
-        return f"<Detection {self.key}: {self.status}, {self.reason}>"
+        return f"<Detection {self.name}: {self.status}, {self.reason}>"
+
+    @property
+    def key(self) -> str:
+        """Deprecated alias of ``name``, kept for code written against 0.2."""
+        return self.name
 
     @property
     def module(self) -> str:
         """The module looked for, e.g. ``optimum.intel``."""
-        return BACKEND_FACTS[self.key].module
+        return BACKEND_FACTS[self.name].module
 
     @property
     def distribution(self) -> str | None:
@@ -129,7 +138,7 @@ class Detection:
         from accelprobe._owners import hidden
 
         with _lock:
-            return hidden(BACKEND_FACTS[self.key], self._dist)
+            return hidden(BACKEND_FACTS[self.name], self._dist)
 
     @property
     def remedy(self) -> str | None:
@@ -181,7 +190,7 @@ def _detect(key: str, scans: list[Scan]) -> Detection:
 
         _facts.log(_facts.DEBUG, "detecting %s failed", key, exc_info=True)
         return Detection(key, "error", f"looking for {module} raised {error_text(error)}")
-    return Detection(key, status, reason, location=location, dist=dist)
+    return Detection._found(key, status, reason, location, dist)  # noqa: SLF001 - its own class
 
 
 def _detect_all() -> None:

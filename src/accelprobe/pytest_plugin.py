@@ -79,7 +79,7 @@ def _required(item: pytest.Item) -> list[str]:
             raise ValueError(msg)
         for name in marker.args:
             try:
-                key = backends.detection(name).key
+                key = backends.detection(name).name
             except ValueError as error:
                 msg = f"{item.nodeid}: {_MARKER}: {error}"
                 raise ValueError(msg) from None
@@ -133,7 +133,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             raise pytest.UsageError(str(error)) from None
         missing = [found for found in map(backends.detection, keys) if not found.available]
         if missing:
-            reason = "; ".join(f"requires {found.key}: {found.reason}" for found in missing)
+            reason = "; ".join(f"requires {found.name}: {found.reason}" for found in missing)
             item.add_marker(pytest.mark.skip(reason=reason))
 
 

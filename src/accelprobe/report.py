@@ -53,7 +53,7 @@ def _entry(found: backends.Detection) -> dict[str, Any]:
     time budget.
     """
     return {
-        "name": found.key,
+        "name": found.name,
         "module": found.module,
         "available": found.available,
         "status": found.status,
@@ -425,7 +425,7 @@ def _lines(message: str) -> str:
 def _required(names: list[str]) -> tuple[list[str], str | None]:
     """The backend keys that ``--require`` names, and the error when one is unavailable."""
     try:
-        keys = [backends.detection(name).key for name in names]
+        keys = [backends.detection(name).name for name in names]
         backends.require(*names)
     except ValueError as error:
         msg = f"--require: {error}"
