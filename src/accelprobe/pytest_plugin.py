@@ -120,7 +120,8 @@ except TypeError:  # pragma: no cover - pluggy before 1.1
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Skip each test whose backends are unavailable, detecting again if sys.path changed.
 
-    The skip is a marker on the test, so pytest reports it at the test, not here.
+    The skip is a marker on the test, so pytest reports it at the test (file and line, also
+    for a class or module marker), not here.
     """
     if tuple(sys.path) != config.stash[_PATH]:  # collection put test folders on sys.path
         summary = _detect(config)
@@ -134,7 +135,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         missing = [found for found in map(backends.detection, keys) if not found.available]
         if missing:
             reason = "; ".join(f"requires {found.name}: {found.reason}" for found in missing)
-            item.add_marker(pytest.mark.skip(reason=reason))
+            # skipif, not skip: pytest folds a ``skip`` from a class or ``pytestmark`` into a
+            # report without the line; a true ``skipif`` keeps the test's file and line.
+            item.add_marker(pytest.mark.skipif(True, reason=reason))  # noqa: FBT003
 
 
 def pytest_report_collectionfinish(config: pytest.Config) -> str | None:
