@@ -706,6 +706,37 @@ def test_lines_fill_the_width() -> None:
         assert len(reason[0]) > width - 6
 
 
+PATH = "/home/someone/.local/share/virtualenvs/project-x1y2z3/lib/python3.11/site-packages"
+
+
+@pytest.mark.parametrize("width", [60, 72, 80])
+@pytest.mark.parametrize("separator", ["/", "\\"])
+def test_a_long_path_breaks_after_a_separator(width: int, separator: str) -> None:
+    """No line over the width where a break is possible, and "at" never alone on a line."""
+    location = (PATH + "/onnxruntime").replace("/", separator)
+    data = report.collect()
+    data["backends"] = [{**ENTRY, "location": location}]
+    data["warnings"] = [f"a file {location} shadows the installed package; rename it"]
+    data["python"] = {**data["python"], "executable": location + separator + "python"}
+    text = report._render(data, report._Style(None, plain=True), width).splitlines()
+    assert max(len(line) for line in text) <= width
+    assert "  at" not in text
+    start = next(index for index, line in enumerate(text) if line.startswith("  at "))
+    pieces = [text[start][5:]]
+    for line in text[start + 1 :]:
+        if not line.startswith("    "):
+            break
+        pieces.append(line.strip())
+    assert "".join(pieces) == location
+    assert all(piece.endswith(separator) for piece in pieces[:-1])
+
+
+def test_a_word_without_a_separator_overflows_alone() -> None:
+    text = report._Text(40)
+    text.fill("short " + "x" * 50 + " a/b")
+    assert text.lines == ["  short", "    " + "x" * 50, "    a/b"]
+
+
 @pytest.mark.skipif(os.name == "nt", reason="needs a POSIX pseudo-terminal")
 @pytest.mark.parametrize(
     ("environ", "coloured"), [({}, True), ({"NO_COLOR": "1"}, False), ({"TERM": "dumb"}, False)]

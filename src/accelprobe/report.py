@@ -236,21 +236,47 @@ def _width(stream: TextIO | None) -> int:
 _tidy = one_line  # the name tests/test_report.py checks the wording under
 
 
+_SEPARATORS = "/\\"
+
+
+def _head(word: str, room: int) -> str:
+    """The longest start of ``word`` that ends with a path separator and fits in ``room``.
+
+    ``''`` where there is none (a separator at the very start does not count: ``/``
+    alone is no piece of a path worth a line).
+    """
+    room = max(room, 0)  # after a word that overflowed, no room at all
+    cut = word.rfind("/", 1, room) + 1, word.rfind("\\", 1, room) + 1
+    return word[: max(cut)]
+
+
 class _Text:
-    """Lines of the report, filled to a width, words never broken (a long path overflows)."""
+    """Lines of the report, filled to a width.
+
+    A word is never broken, but for a path, which breaks after a separator to fill the
+    line; a word without one that is longer than a line overflows on a line of its own.
+    """
 
     def __init__(self, width: int) -> None:
         self.width = width
         self.lines: list[str] = []
 
     def fill(self, text: str, indent: str = "  ", subsequent: str | None = None) -> None:
+        follow = indent + "  " if subsequent is None else subsequent
         prefix, current = indent, ""
         for word in text.split():
-            if current and len(prefix) + len(current) + 1 + len(word) > self.width:
+            rest = word
+            while True:  # a piece of the word per line, until it is placed
+                room = self.width - len(prefix) - (len(current) + 1 if current else 0)
+                piece = rest if len(rest) <= room else _head(rest, room)
+                if piece or not current:  # on a line of its own, a long word overflows
+                    piece = piece or rest
+                    current = f"{current} {piece}" if current else piece
+                    rest = rest[len(piece) :]
+                    if not rest:
+                        break
                 self.lines.append(prefix + current)
-                prefix, current = indent + "  " if subsequent is None else subsequent, word
-            else:
-                current = f"{current} {word}" if current else word
+                prefix, current = follow, ""
         self.lines.append(prefix + current)
 
 
