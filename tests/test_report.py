@@ -19,7 +19,19 @@ import pytest
 
 from accelprobe import report
 from tests.children import report as child
-from tests.fake import DRIVER, VERSION, Hook, build, cli, detect, dist, installed, report_config
+from tests.fake import (
+    DRIVER,
+    VERSION,
+    Hook,
+    Tree,
+    build,
+    cli,
+    detect,
+    dist,
+    installed,
+    merge,
+    report_config,
+)
 from tests.runtimes import runtimes
 
 if TYPE_CHECKING:
@@ -250,6 +262,46 @@ def test_interpreter_and_platform_agree_with_the_platform_module() -> None:
         "executable": sys.executable,
     }
     assert data["platform"] == f"{platform.system()} {platform.release()} {platform.machine()}"
+
+
+# torch/version.py as PyPI's CUDA wheel of torch 2.14.1 writes it (its METADATA says 2.14.1).
+TORCH_VERSION_PY = """\
+from typing import Optional
+
+__all__ = ['__version__', 'debug', 'cuda', 'git_version', 'hip', 'xpu']
+__version__ = '2.14.1+cu130'
+debug = False
+cuda: Optional[str] = '13.0'
+"""
+
+
+@pytest.mark.parametrize(
+    ("metadata", "version_py", "reported"),
+    [
+        ("2.14.1", TORCH_VERSION_PY, "2.14.1+cu130"),
+        ("2.14.1", '__version__: str = "2.14.1+cpu"\n', "2.14.1+cpu"),
+        ("2.14.1", "__version__ = '2.13.0+cu128'\n", "2.14.1"),  # another build's leftover
+        ("2.14.1", "__version__ = '2.14.1+cu130; import os'\n", "2.14.1"),
+        ("2.14.1", "cuda = '13.0'\n", "2.14.1"),  # no __version__ in it
+        ("2.14.1", {"x.py": ""}, "2.14.1"),  # a folder named version.py is never read
+        ("2.14.1", None, "2.14.1"),  # no version.py
+        ("2.14.1", "", "2.14.1"),  # no torch package at all: its dist-info alone
+        ("2.14.1+cpu", "__version__ = '2.14.1+cu130'\n", "2.14.1+cpu"),  # metadata says it
+    ],
+)
+def test_torch_with_its_build_tag_read_as_text(
+    tmp_path: Path, metadata: str, version_py: str | Tree | None, reported: str
+) -> None:
+    """What ``optimum-cli env`` shows (``torch.__version__``), from torch/version.py unimported."""
+    tree = dist("torch", metadata, "torch", copy=version_py != "")  # imported, it raises
+    if isinstance(version_py, str) and version_py:
+        version_py += "raise RuntimeError\n"
+    if version_py:
+        tree = merge(tree, {"torch": {"version.py": version_py}})
+    site = build(tmp_path / "site", tree)
+    data = json_report(tmp_path / "empty", site, cwd=tmp_path)
+    assert data["packages"]["torch"] == reported
+    assert f", torch {reported}, " in text_report(site, cwd=tmp_path)
 
 
 def test_markdown_is_a_block_to_paste(tmp_path: Path) -> None:

@@ -118,6 +118,56 @@ def _warnings(entries: list[dict[str, Any]]) -> list[str]:
     return warnings
 
 
+_VERSION_FILE_CAP = 1 << 16  # torch/version.py is a few hundred bytes
+_LOCAL = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.")
+
+
+def _version_py(folder: str) -> str:
+    """``__version__`` of ``folder/version.py``, read as text (never imported), or ``''``."""
+    import stat
+
+    path = os.path.join(folder, "version.py")
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):  # a FIFO or a device is never read
+            return ""
+        with open(path, encoding="utf-8", errors="replace") as file:
+            text = file.read(_VERSION_FILE_CAP)
+    except (OSError, ValueError):
+        return ""
+    for line in text.splitlines():
+        name, equals, value = line.partition("=")
+        if equals and name.split(":")[0].strip() == "__version__":
+            return value.strip().strip("'\"")
+    return ""
+
+
+def _torch(version: str | None) -> str | None:
+    """The version of torch with its build tag (``2.14.1+cu130``), as ``torch.__version__`` has it.
+
+    PyPI's wheels record ``2.14.1`` in their metadata and the build (CUDA, ROCm, CPU) only
+    in ``torch/version.py``, which is read, never imported, in the first ``sys.path`` folder
+    with a ``torch`` package; its tag counts only where the release agrees with the metadata.
+    """
+    if version is None or "+" in version:
+        return version
+    for entry in sys.path:
+        folder = os.path.join(entry, "torch") if isinstance(entry, str) else ""
+        if folder and os.path.isfile(os.path.join(folder, "__init__.py")):
+            found = _version_py(folder)
+            release, plus, local = found.partition("+")
+            if release == version and plus and local and set(local) <= _LOCAL:
+                return found
+            break
+    return version
+
+
+def _packages() -> dict[str, str | None]:
+    """The installed version of each of ``_PACKAGES``, torch's with its build tag."""
+    found = {name: backends.installed_version(name) for name in _PACKAGES}
+    found["torch"] = _torch(found["torch"])
+    return found
+
+
 def _platform() -> str:
     """System, release and machine, as ``platform`` gives them, without its 2 ms import."""
     uname = getattr(os, "uname", None)
@@ -163,7 +213,7 @@ def _collect(
         "warnings": _warnings(entries),
         "selected": selected,
         "selection_error": selection_error,
-        "packages": {name: backends.installed_version(name) for name in _PACKAGES},
+        "packages": _packages(),
         "python": {
             "version": sys.version.split()[0],  # "3.15.0rc1": version_info drops the "rc1"
             "implementation": _IMPLEMENTATIONS.get(
