@@ -375,10 +375,9 @@ def test_detection_says_name_as_backend_info_does_and_keeps_key() -> None:
 
 def test_public_signatures_show_public_types_only() -> None:
     import inspect
-    import pydoc
     import re
 
-    public = {*accelprobe.__all__, "Iterable", "None", "str", "bool", "tuple", "type"}
+    public = {*accelprobe.__all__, "Iterable", "None", "str", "bool", "tuple"}
     for name in accelprobe.__all__:
         value = getattr(accelprobe, name)
         if callable(value) and not isinstance(value, type(accelprobe.Accelerator)):
@@ -386,4 +385,4 @@ def test_public_signatures_show_public_types_only() -> None:
             words = set(re.findall(r"'([^']*)'", signature))
             types = {word for text in words for word in re.findall(r"[A-Za-z_][\w.]*", text)}
             assert types <= public, f"{name}{signature}"
-    assert "Dist" not in pydoc.render_doc(accelprobe.Detection, renderer=pydoc.plaintext)
+    assert "Dist" not in str(inspect.signature(accelprobe.Detection))

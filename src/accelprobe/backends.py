@@ -27,6 +27,7 @@ if TYPE_CHECKING:  # pragma: no cover - seen by type checkers only
     from accelprobe._facts import Accelerator
     from accelprobe._info import BackendInfo
     from accelprobe._metadata import Dist, Scan
+    from accelprobe.models import ModelClass
 
 __all__ = [
     "ACCELERATORS",
@@ -35,6 +36,7 @@ __all__ = [
     "Accelerator",
     "BackendInfo",
     "Detection",
+    "ModelClass",
     "all_backends",
     "available_accelerators",
     "backend_info",
@@ -409,13 +411,14 @@ def select_accelerator(
     return choice
 
 
-def model_class(task: str, accelerator: str | None = None) -> type:
+def model_class(task: str, accelerator: str | None = None) -> ModelClass:
     """The optimum model class that runs ``task`` on ``accelerator``.
 
     ``accelerator`` defaults to ``select_accelerator()``; ``task`` is a transformers
     pipeline task or alias (``feature-extraction``, ``sentiment-analysis``, ``ner``, ...).
     Imports the chosen optimum integration, and nothing until called. Raises
     ``ValueError`` for an unknown task, ``ImportError`` when the class is not installed.
+    Typed as ``ModelClass``, so that ``model_class(task).from_pretrained(...)`` type-checks.
     """
     from accelprobe import models
 
@@ -439,11 +442,15 @@ def refresh() -> tuple[BackendInfo, ...]:
 if not TYPE_CHECKING:  # pragma: no branch - False only for type checkers, which skip it
 
     def __getattr__(name: str) -> object:
-        """Build ``BackendInfo`` and ``Accelerator`` on first use: each costs an import."""
+        """Build ``BackendInfo``, ``ModelClass``, ``Accelerator`` on first use: each an import."""
         if name == "BackendInfo":
             from accelprobe._info import BackendInfo
 
             return BackendInfo
+        if name == "ModelClass":
+            from accelprobe.models import ModelClass
+
+            return ModelClass
         if name == "Accelerator":
             from typing import Literal
 

@@ -150,7 +150,8 @@ def _torch(version: str | None) -> str | None:
     """
     if version is None or "+" in version:
         return version
-    for entry in sys.path:
+    entries: tuple[object, ...] = tuple(sys.path)  # a hostile program puts anything there
+    for entry in entries:
         folder = os.path.join(entry, "torch") if isinstance(entry, str) else ""
         if folder and os.path.isfile(os.path.join(folder, "__init__.py")):
             found = _version_py(folder)
