@@ -10,10 +10,12 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -33,9 +35,6 @@ from tests.fake import (
     report_config,
 )
 from tests.runtimes import runtimes
-
-if TYPE_CHECKING:
-    from pathlib import Path
 
 KEYS = ["openvino", "onnxruntime", "ipex", "optimum-intel", "optimum-onnx"]
 STATUSES = {
@@ -401,7 +400,7 @@ def test_warning_disabled_and_unknown_tokens(tmp_path: Path) -> None:
     env = {"ACCELPROBE_DISABLE": value}
     found = warnings(site, cwd=tmp_path, env=env)
     assert found[0].startswith(
-        f"ignoring 'cuda' in ACCELPROBE_DISABLE={value}: unknown backend 'cuda'; expected one of: "
+        f"ignoring 'cuda' in ACCELPROBE_DISABLE={value}: unknown backend 'cuda'; expected a backend"
     )
     assert found[1].startswith(f"ignoring 'tpu' in ACCELPROBE_DISABLE={value}: unknown backend")
     assert found[2:] == [
@@ -609,14 +608,34 @@ def test_require_success_prints_nothing_unless_asked(tmp_path: Path) -> None:
     assert "onnxruntime    yes  onnxruntime" in completed.stdout
 
 
+def test_one_list_of_names_for_select_require_and_the_docs(tmp_path: Path) -> None:
+    """--select's and --require's errors list the same names, from the facts; so does cli.md."""
+    from accelprobe._facts import ACCELERATOR_NAMES, BACKEND_NAMES
+
+    errors = [
+        run(args=[option, "cuda"], cwd=tmp_path).stderr.splitlines()[-1]
+        for option in ("--select", "--require")
+    ]
+    lists = [error.rpartition("; names: ")[2] for error in errors]
+    assert lists[0] == lists[1]
+    assert set(re.findall(r"[\w-]+", lists[0])) - {"accelerators", "backends", "or"} == {
+        *ACCELERATOR_NAMES,
+        *BACKEND_NAMES,
+    }
+    cli_md = (Path(__file__).parent.parent / "docs" / "cli.md").read_text(encoding="utf-8")
+    assert f"Names: {lists[0]}." in " ".join(cli_md.split())
+
+
 def test_select_with_a_bad_environment_variable(tmp_path: Path) -> None:
     site = build(tmp_path / "site", installed(*KEYS))
     env = {"ACCELPROBE_ACCELERATOR": "x"}
     completed = run(site, args=["--select"], cwd=tmp_path, env=env)
     assert completed.returncode == 1
     assert completed.stderr == (
-        "ACCELPROBE_ACCELERATOR='x' is not a known accelerator; expected one of: ov, ort, ipex "
-        "or the aliases openvino (ov), onnxruntime (ort)\n"
+        "ACCELPROBE_ACCELERATOR='x' is not a known accelerator; expected an accelerator; "
+        "names: accelerators ov (or openvino), ort (or onnxruntime), ipex; backends openvino "
+        "(or ov), onnxruntime (or ort), ipex (or intel-extension-for-pytorch), optimum-intel, "
+        "optimum-onnx (or optimum-onnxruntime)\n"
     )
     text = text_report(site, cwd=tmp_path, env=env)
     assert "select_accelerator() fails: ACCELPROBE_ACCELERATOR='x' is not a known" in text

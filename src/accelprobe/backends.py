@@ -287,8 +287,10 @@ def require(*names: str) -> tuple[BackendInfo, ...]:
     why, and what to run. Unknown names raise ``ValueError``.
     """
     if not names:
-        known = ", ".join(BACKEND_FACTS)
-        msg = f"name at least one backend to require, e.g. require('onnxruntime'); known: {known}"
+        from accelprobe._advice import accepted_names
+
+        known = accepted_names()
+        msg = f"name at least one backend to require, e.g. require('onnxruntime'); names: {known}"
         raise ValueError(msg)
     infos = tuple(backend_info(name) for name in names)
     missing = "".join(
