@@ -375,7 +375,8 @@ def main(config: dict[str, Any]) -> dict[str, Any]:
         raise AssertionError(msg)
     model, pipe = scope["model"], scope["pipe"]
     result["class"] = type(model).__module__ + "." + type(model).__name__
-    result["same_class"] = type(model) is models.model_class("feature-extraction")
+    expected: object = models.model_class("feature-extraction")
+    result["same_class"] = type(model) is expected
     import torch
 
     transformers = importlib.import_module("transformers")

@@ -100,7 +100,10 @@ def test_backend_names_and_aliases(name: str, key: str) -> None:
 
 @pytest.mark.parametrize("name", ["", "torch", "onnx", 3])
 def test_unknown_backend(name: object) -> None:
-    with pytest.raises(ValueError, match=r"unknown backend .*; expected one of: openvino, "):
+    with pytest.raises(
+        ValueError,
+        match=r"unknown backend .*; expected a backend or an accelerator; names: accelerators ov ",
+    ):
         accelprobe.backend_info(name)  # type: ignore[arg-type]
 
 
@@ -237,7 +240,10 @@ def test_select_aliases(isolated: Path, name: str, choice: str) -> None:
 
 @pytest.mark.parametrize("name", ["cuda", "", "optimum", 7])
 def test_select_unknown(name: object) -> None:
-    with pytest.raises(ValueError, match="is not a known accelerator; expected one of: ov, ort"):
+    with pytest.raises(
+        ValueError,
+        match="is not a known accelerator; expected an accelerator; names: accelerators ov ",
+    ):
         accelprobe.select_accelerator(name)  # type: ignore[arg-type]
 
 
@@ -362,3 +368,27 @@ def test_dir_shows_public_names_only() -> None:
 def test_model_class_is_reachable_from_the_package() -> None:
     with pytest.raises(ValueError, match="unknown task 'no-such-task'"):
         accelprobe.model_class("no-such-task", "ort")
+
+
+def test_detection_says_name_as_backend_info_does_and_keeps_key() -> None:
+    for key in KEYS:
+        found = accelprobe.detection(key)
+        assert found.name == accelprobe.backend_info(key).name == key
+        assert found.key == found.name  # the deprecated spelling still works
+    assert accelprobe.detection("ort").name == "onnxruntime"
+    assert "deprecated" in (type(found).key.__doc__ or "").lower()
+
+
+def test_public_signatures_show_public_types_only() -> None:
+    import inspect
+    import re
+
+    public = {*accelprobe.__all__, "Iterable", "None", "str", "bool", "tuple"}
+    for name in accelprobe.__all__:
+        value = getattr(accelprobe, name)
+        if callable(value) and not isinstance(value, type(accelprobe.Accelerator)):
+            signature = str(inspect.signature(value))
+            words = set(re.findall(r"'([^']*)'", signature))
+            types = {word for text in words for word in re.findall(r"[A-Za-z_][\w.]*", text)}
+            assert types <= public, f"{name}{signature}"
+    assert "Dist" not in str(inspect.signature(accelprobe.Detection))

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+import accelprobe
 from accelprobe import models
 from tests.children import models as child
 from tests.fake import Tree, build, detect, dist, installed, merge
@@ -230,7 +231,8 @@ def test_importing_the_module_costs_nothing(tmp_path: Path) -> None:
 
 def test_task_table() -> None:
     prefixes = {"ov": "OVModel", "ort": "ORTModel", "ipex": "IPEXModel"}
-    assert models.__all__ == ["TASKS", "model_class"]
+    assert models.__all__ == ["TASKS", "ModelClass", "model_class"]
+    assert accelprobe.ModelClass is models.ModelClass  # what model_class() is typed to return
     assert list(models.TASKS) == sorted(models.TASKS)
     assert "feature-extraction" in models.TASKS
     for task in models.TASKS:

@@ -81,6 +81,40 @@ def test_marker_skips_naming_every_missing_backend_at_the_test(
     assert "detected again after collection" not in result.stdout.str()
 
 
+@pytest.mark.parametrize("enable", ENABLE)
+@pytest.mark.usefixtures("isolated")
+def test_class_and_module_markers_skip_with_the_line(
+    pytester: pytest.Pytester, enable: str
+) -> None:
+    """As pytest's own ``skipif`` on a class or in ``pytestmark``: file and line of the test."""
+    pytester.makepyfile(
+        test_module="""
+            import pytest
+
+            pytestmark = pytest.mark.requires_backend("ov")
+
+            def test_a():
+                pass
+        """,
+        test_class="""
+            import pytest
+
+            @pytest.mark.requires_backend("ov")
+            class TestC:
+                def test_b(self):
+                    pass
+        """,
+    )
+    result = run(pytester, enable, "-rs")
+    result.assert_outcomes(skipped=2)
+    result.stdout.fnmatch_lines(
+        [
+            "SKIPPED [[]1[]] test_class.py:5: requires openvino: no module named 'openvino'",
+            "SKIPPED [[]1[]] test_module.py:5: requires openvino: no module named 'openvino'",
+        ]
+    )
+
+
 @pytest.mark.parametrize(
     ("source", "message"),
     [
@@ -97,7 +131,7 @@ def test_marker_skips_naming_every_missing_backend_at_the_test(
         ),
         pytest.param(
             "@pytest.mark.requires_backend('ort', 'cuda')\ndef test_x():\n    pass\n",
-            "test_bad.py::test_x: requires_backend: unknown backend 'cuda'; expected one of: *",
+            "test_bad.py::test_x: requires_backend: unknown backend 'cuda'; expected a backend *",
             id="unknown",
         ),
         pytest.param(

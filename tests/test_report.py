@@ -10,20 +10,31 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 from accelprobe import report
 from tests.children import report as child
-from tests.fake import DRIVER, VERSION, Hook, build, cli, detect, dist, installed, report_config
+from tests.fake import (
+    DRIVER,
+    VERSION,
+    Hook,
+    Tree,
+    build,
+    cli,
+    detect,
+    dist,
+    installed,
+    merge,
+    report_config,
+)
 from tests.runtimes import runtimes
-
-if TYPE_CHECKING:
-    from pathlib import Path
 
 KEYS = ["openvino", "onnxruntime", "ipex", "optimum-intel", "optimum-onnx"]
 STATUSES = {
@@ -174,6 +185,7 @@ def test_help_through_the_real_entry_point(tmp_path: Path) -> None:
             timeout=60,
         )
         assert completed.returncode == 0
+        assert completed.stdout.startswith("usage: python -m accelprobe [")
         for word in ("--json", "--markdown", "--select", "--device", "--require", "-V, --version"):
             assert word in completed.stdout
         assert "examples:" in completed.stdout
@@ -249,6 +261,46 @@ def test_interpreter_and_platform_agree_with_the_platform_module() -> None:
         "executable": sys.executable,
     }
     assert data["platform"] == f"{platform.system()} {platform.release()} {platform.machine()}"
+
+
+# torch/version.py as PyPI's CUDA wheel of torch 2.14.1 writes it (its METADATA says 2.14.1).
+TORCH_VERSION_PY = """\
+from typing import Optional
+
+__all__ = ['__version__', 'debug', 'cuda', 'git_version', 'hip', 'xpu']
+__version__ = '2.14.1+cu130'
+debug = False
+cuda: Optional[str] = '13.0'
+"""
+
+
+@pytest.mark.parametrize(
+    ("metadata", "version_py", "reported"),
+    [
+        ("2.14.1", TORCH_VERSION_PY, "2.14.1+cu130"),
+        ("2.14.1", '__version__: str = "2.14.1+cpu"\n', "2.14.1+cpu"),
+        ("2.14.1", "__version__ = '2.13.0+cu128'\n", "2.14.1"),  # another build's leftover
+        ("2.14.1", "__version__ = '2.14.1+cu130; import os'\n", "2.14.1"),
+        ("2.14.1", "cuda = '13.0'\n", "2.14.1"),  # no __version__ in it
+        ("2.14.1", {"x.py": ""}, "2.14.1"),  # a folder named version.py is never read
+        ("2.14.1", None, "2.14.1"),  # no version.py
+        ("2.14.1", "", "2.14.1"),  # no torch package at all: its dist-info alone
+        ("2.14.1+cpu", "__version__ = '2.14.1+cu130'\n", "2.14.1+cpu"),  # metadata says it
+    ],
+)
+def test_torch_with_its_build_tag_read_as_text(
+    tmp_path: Path, metadata: str, version_py: str | Tree | None, reported: str
+) -> None:
+    """What ``optimum-cli env`` shows (``torch.__version__``), from torch/version.py unimported."""
+    tree = dist("torch", metadata, "torch", copy=version_py != "")  # imported, it raises
+    if isinstance(version_py, str) and version_py:
+        version_py += "raise RuntimeError\n"
+    if version_py:
+        tree = merge(tree, {"torch": {"version.py": version_py}})
+    site = build(tmp_path / "site", tree)
+    data = json_report(tmp_path / "empty", site, cwd=tmp_path)
+    assert data["packages"]["torch"] == reported
+    assert f", torch {reported}, " in text_report(site, cwd=tmp_path)
 
 
 def test_markdown_is_a_block_to_paste(tmp_path: Path) -> None:
@@ -348,7 +400,7 @@ def test_warning_disabled_and_unknown_tokens(tmp_path: Path) -> None:
     env = {"ACCELPROBE_DISABLE": value}
     found = warnings(site, cwd=tmp_path, env=env)
     assert found[0].startswith(
-        f"ignoring 'cuda' in ACCELPROBE_DISABLE={value}: unknown backend 'cuda'; expected one of: "
+        f"ignoring 'cuda' in ACCELPROBE_DISABLE={value}: unknown backend 'cuda'; expected a backend"
     )
     assert found[1].startswith(f"ignoring 'tpu' in ACCELPROBE_DISABLE={value}: unknown backend")
     assert found[2:] == [
@@ -447,6 +499,7 @@ def test_warning_hidden_and_loaded_end_to_end(tmp_path: Path) -> None:
         (["--select", "cuda"], KEYS, 2, "", "--select: 'cuda' is not a known accelerator"),
         (["--select", "--device", "tpu"], KEYS, 2, "", "--device: unknown device 'tpu'"),
         (["--select", "--device", "cpu"], [], 1, "", "available with a"),
+        (["--device", "cpu"], [], 1, "", "no accelerator is available with a cpu device"),
         (["--require", "onnxruntime,ov", "--select"], KEYS, 0, "ov\n", ""),
         (["--require", "onnxruntime,ov"], KEYS, 0, "", ""),
         (["--require", "ort, openvino"], ["onnxruntime"], 1, "", "openvino: no module named"),
@@ -476,8 +529,8 @@ def test_options_and_exit_status(
     if not stderr:
         assert completed.stderr == ""
     if status == 2:
-        assert completed.stderr.startswith("usage: accelprobe")
-        assert "\naccelprobe: error: " in completed.stderr
+        assert completed.stderr.startswith("usage: python -m accelprobe")
+        assert "\npython -m accelprobe: error: " in completed.stderr
         assert "Traceback" not in completed.stderr
 
 
@@ -491,6 +544,7 @@ def test_options_and_exit_status(
         (["--select", "ort"], ["onnxruntime"], 1, "accelerator 'ort' is not available"),
         (["--select"], [], 1, "no accelerator is available:"),
         (["--select", "--device", "cpu"], [], 1, "no accelerator is available with a"),
+        (["--device", "cpu"], [], 1, "no accelerator is available with a cpu device"),
         (["--require", "ipex", "--select", "ov"], ["onnxruntime"], 1, "required backends"),
         (["--select", "cuda"], KEYS, 2, "--select: 'cuda' is not a known accelerator"),
         (["--require", "cuda"], KEYS, 2, "--require: unknown backend 'cuda'"),
@@ -514,7 +568,7 @@ def test_json_on_every_outcome(
     else:
         assert error in data["error"]
     if status == 2:  # bad usage: the usage on stderr too
-        assert completed.stderr.startswith("usage: accelprobe")
+        assert completed.stderr.startswith("usage: python -m accelprobe")
     else:
         assert completed.stderr == ""
 
@@ -539,10 +593,10 @@ def test_device_in_the_report(tmp_path: Path) -> None:
     assert completed.returncode == 1
     assert "*" not in completed.stderr  # the EP Error banner, tidied to one line
     assert completed.stderr.startswith("accelerator 'ort' is not available: ort shows no cuda")
-    completed = run(site, args=["--device", "cuda"], cwd=tmp_path)
-    assert "select_accelerator(device='cuda') fails: no accelerator is available" in (
-        completed.stdout
-    )
+    completed = run(site, args=["--device", "cuda"], cwd=tmp_path)  # as --select: exit 1
+    assert completed.returncode == 1
+    assert completed.stdout == ""
+    assert completed.stderr.startswith("no accelerator is available with a cuda device:")
 
 
 def test_require_success_prints_nothing_unless_asked(tmp_path: Path) -> None:
@@ -554,14 +608,34 @@ def test_require_success_prints_nothing_unless_asked(tmp_path: Path) -> None:
     assert "onnxruntime    yes  onnxruntime" in completed.stdout
 
 
+def test_one_list_of_names_for_select_require_and_the_docs(tmp_path: Path) -> None:
+    """--select's and --require's errors list the same names, from the facts; so does cli.md."""
+    from accelprobe._facts import ACCELERATOR_NAMES, BACKEND_NAMES
+
+    errors = [
+        run(args=[option, "cuda"], cwd=tmp_path).stderr.splitlines()[-1]
+        for option in ("--select", "--require")
+    ]
+    lists = [error.rpartition("; names: ")[2] for error in errors]
+    assert lists[0] == lists[1]
+    assert set(re.findall(r"[\w-]+", lists[0])) - {"accelerators", "backends", "or"} == {
+        *ACCELERATOR_NAMES,
+        *BACKEND_NAMES,
+    }
+    cli_md = (Path(__file__).parent.parent / "docs" / "cli.md").read_text(encoding="utf-8")
+    assert f"Names: {lists[0]}." in " ".join(cli_md.split())
+
+
 def test_select_with_a_bad_environment_variable(tmp_path: Path) -> None:
     site = build(tmp_path / "site", installed(*KEYS))
     env = {"ACCELPROBE_ACCELERATOR": "x"}
     completed = run(site, args=["--select"], cwd=tmp_path, env=env)
     assert completed.returncode == 1
     assert completed.stderr == (
-        "ACCELPROBE_ACCELERATOR='x' is not a known accelerator; expected one of: ov, ort, ipex "
-        "or the aliases openvino (ov), onnxruntime (ort)\n"
+        "ACCELPROBE_ACCELERATOR='x' is not a known accelerator; expected an accelerator; "
+        "names: accelerators ov (or openvino), ort (or onnxruntime), ipex; backends openvino "
+        "(or ov), onnxruntime (or ort), ipex (or intel-extension-for-pytorch), optimum-intel, "
+        "optimum-onnx (or optimum-onnxruntime)\n"
     )
     text = text_report(site, cwd=tmp_path, env=env)
     assert "select_accelerator() fails: ACCELPROBE_ACCELERATOR='x' is not a known" in text
@@ -673,6 +747,26 @@ def test_width(monkeypatch: pytest.MonkeyPatch, columns: str, tty: bool, width: 
         os.close(controller)
 
 
+def test_a_selection_error_without_a_command() -> None:
+    """--device's error says what each runtime showed; there is nothing to install."""
+    data = report.collect()
+    data["selected"], data["device"] = None, "cuda"
+    data["selection_error"] = (
+        "no accelerator is available with a cuda device:\n"
+        "  ort shows no cuda device (CPUExecutionProvider ran)\n"
+        "  ipex needs optimum-intel and ipex (...); install with: pip install x"
+    )
+    text = report._render(data, report._Style(None, plain=True), 80).splitlines()
+    start = text.index("ACCELERATOR")
+    assert text[start + 1 : start + 5] == [
+        "select_accelerator(device='cuda') fails: no accelerator is available with a cuda",
+        "  device:",
+        "  ort shows no cuda device (CPUExecutionProvider ran)",
+        "  ipex needs optimum-intel and ipex (...)",
+    ]
+    assert text[start + 5] == "    pip install x"
+
+
 def test_lines_fill_the_width() -> None:
     data = report.collect()
     data["backends"] = [{**ENTRY, "available": False, "reason": "word " * 40}]
@@ -681,6 +775,37 @@ def test_lines_fill_the_width() -> None:
         reason = [line for line in text.splitlines() if line.strip().startswith("word")]
         assert max(len(line) for line in reason) <= width
         assert len(reason[0]) > width - 6
+
+
+PATH = "/home/someone/.local/share/virtualenvs/project-x1y2z3/lib/python3.11/site-packages"
+
+
+@pytest.mark.parametrize("width", [60, 72, 80])
+@pytest.mark.parametrize("separator", ["/", "\\"])
+def test_a_long_path_breaks_after_a_separator(width: int, separator: str) -> None:
+    """No line over the width where a break is possible, and "at" never alone on a line."""
+    location = (PATH + "/onnxruntime").replace("/", separator)
+    data = report.collect()
+    data["backends"] = [{**ENTRY, "location": location}]
+    data["warnings"] = [f"a file {location} shadows the installed package; rename it"]
+    data["python"] = {**data["python"], "executable": location + separator + "python"}
+    text = report._render(data, report._Style(None, plain=True), width).splitlines()
+    assert max(len(line) for line in text) <= width
+    assert "  at" not in text
+    start = next(index for index, line in enumerate(text) if line.startswith("  at "))
+    pieces = [text[start][5:]]
+    for line in text[start + 1 :]:
+        if not line.startswith("    "):
+            break
+        pieces.append(line.strip())
+    assert "".join(pieces) == location
+    assert all(piece.endswith(separator) for piece in pieces[:-1])
+
+
+def test_a_word_without_a_separator_overflows_alone() -> None:
+    text = report._Text(40)
+    text.fill("short " + "x" * 50 + " a/b")
+    assert text.lines == ["  short", "    " + "x" * 50, "    a/b"]
 
 
 @pytest.mark.skipif(os.name == "nt", reason="needs a POSIX pseudo-terminal")
@@ -902,4 +1027,18 @@ def test_plain_report_skips_argparse(tmp_path: Path) -> None:
 def test_help_goes_to_standard_output(tmp_path: Path) -> None:
     completed = cli(args=["--help"], cwd=tmp_path, env={"COLUMNS": "80"})
     assert completed.returncode == 0
-    assert completed.stdout.startswith("usage: accelprobe")
+    assert completed.stdout.startswith("usage: python -m accelprobe")
+
+
+@pytest.mark.parametrize("prog", ["accelprobe", "python -m accelprobe"])
+def test_usage_names_the_command_as_it_was_run(
+    capsys: pytest.CaptureFixture[str], prog: str
+) -> None:
+    """The console script says ``accelprobe``; ``python -m accelprobe`` says so (__main__.py)."""
+    keywords = {} if prog == "accelprobe" else {"prog": prog}
+    assert report.main(["--help"], **keywords) == 0
+    assert capsys.readouterr().out.startswith(f"usage: {prog} [")
+    assert report.main(["--bogus"], **keywords) == 2
+    error = capsys.readouterr().err
+    assert error.startswith(f"usage: {prog} [")
+    assert f"\n{prog}: error: unrecognized arguments: --bogus" in error

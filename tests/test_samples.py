@@ -167,3 +167,11 @@ def test_blocks_are_parsed(tmp_path: Path) -> None:
         (8, "python", "```\nx = 2\n", True),
         (12, "console", "$ ls\n", False),
     ]
+
+
+def test_the_typed_sample_is_the_readmes() -> None:
+    """tests/typing_samples.py, which mypy --strict checks, is the README's sample verbatim."""
+    sample = (ROOT / "tests" / "typing_samples.py").read_text(encoding="utf-8")
+    _, _, code = sample.partition('"""\n\n')
+    readme = [block.code for block in blocks(ROOT / "README.md") if "model_class(" in block.code]
+    assert readme == [code]

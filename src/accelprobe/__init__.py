@@ -30,7 +30,7 @@ from accelprobe.backends import (
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover - seen by type checkers only
-    from accelprobe.backends import Accelerator, BackendInfo
+    from accelprobe.backends import Accelerator, BackendInfo, ModelClass
 
     __version__: str
 
@@ -41,6 +41,7 @@ __all__ = [
     "Accelerator",
     "BackendInfo",
     "Detection",
+    "ModelClass",
     "all_backends",
     "available_accelerators",
     "backend_info",
@@ -62,12 +63,12 @@ __all__ = [
 if not TYPE_CHECKING:  # pragma: no branch - False only for type checkers, which skip it
 
     def __getattr__(name: str) -> object:
-        """Resolve ``__version__``, ``BackendInfo`` and ``Accelerator`` on first use."""
+        """Resolve ``__version__``, ``BackendInfo``, ``ModelClass`` and ``Accelerator`` lazily."""
         if name == "__version__":  # read as detection reads metadata: no importlib.metadata
             from accelprobe._version import own_version  # this copy's, even from a wheel
 
             return own_version() or installed_version("accelprobe") or "0+unknown"
-        if name in {"BackendInfo", "Accelerator"}:
+        if name in {"BackendInfo", "ModelClass", "Accelerator"}:
             from accelprobe import backends
 
             return getattr(backends, name)

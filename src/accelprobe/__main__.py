@@ -2,4 +2,4 @@
 
 from accelprobe.report import main
 
-raise SystemExit(main())
+raise SystemExit(main(prog="python -m accelprobe"))

@@ -6,21 +6,18 @@ runtime's message on one line.
 
 from __future__ import annotations
 
-from accelprobe._facts import (
-    ACCELERATOR_NAMES,
-    ACCELERATORS,
-    BACKEND_FACTS,
-    BACKEND_NAMES,
-    DISABLE_VARIABLE,
-)
+from accelprobe._facts import ACCELERATOR_FACTS, BACKEND_FACTS, DISABLE_VARIABLE
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover - seen by type checkers only
+    from collections.abc import Iterable
+
     from accelprobe._facts import AcceleratorFacts
     from accelprobe.backends import Detection
 
 __all__ = [
     "accelerator_missing",
+    "accepted_names",
     "error_text",
     "none_fits",
     "one_line",
@@ -35,9 +32,9 @@ _INSTALLABLE = frozenset({"missing", "unowned", "error"})
 
 def remedy(found: Detection) -> str:
     """What to do about the unavailable backend ``found``, as a command where there is one."""
-    facts = BACKEND_FACTS[found.key]
+    facts = BACKEND_FACTS[found.name]
     if found.status == "disabled":
-        return f"remove {found.key} from {DISABLE_VARIABLE} to enable it"
+        return f"remove {found.name} from {DISABLE_VARIABLE} to enable it"
     if found.status == "shadowed":
         return f"rename or remove {found.location}, which hides the installed package"
     if found.status == "leftover" and found.distribution is not None:
@@ -67,7 +64,7 @@ def accelerator_missing(
     optimum = detections[facts.optimum]
     needed = (facts.optimum, facts.runtime) if require_optimum else (facts.runtime,)
     lacking = [detections[key] for key in needed if not detections[key].available]
-    reasons = [f"{found.key}: {found.reason}" for found in lacking]
+    reasons = [f"{found.name}: {found.reason}" for found in lacking]
     absent = require_optimum and optimum.available and integration_problem
     if absent:
         reasons.append(f"{facts.integration}: {integration_problem}")
@@ -84,20 +81,35 @@ def none_fits(reasons: list[str], device: str | None) -> str:
     return f"no accelerator is {fits}:" + "".join(f"\n  {reason}" for reason in reasons)
 
 
+def accepted_names() -> str:
+    """Every name accepted, built from the facts table: the one list that both errors show.
+
+    ``accelerators ov (or openvino), ...; backends openvino (or ov), ...``: an accelerator
+    name is accepted wherever a backend is (it names the accelerator's runtime).
+    """
+
+    def listed(names: Iterable[tuple[str, tuple[str, ...]]]) -> str:
+        return ", ".join(
+            f"{name} (or {', '.join(aliases)})" if aliases else name for name, aliases in names
+        )
+
+    accelerators = listed((name, facts.aliases) for name, facts in ACCELERATOR_FACTS.items())
+    backends = listed((key, facts.aliases) for key, facts in BACKEND_FACTS.items())
+    return f"accelerators {accelerators}; backends {backends}"
+
+
 def unknown_backend(name: object) -> str:
-    """The error for a name that means no backend, listing the known names."""
-    known = [*BACKEND_FACTS, *(alias for alias in BACKEND_NAMES if alias not in BACKEND_FACTS)]
-    return f"unknown backend {name!r}; expected one of: {', '.join(known)}"
+    """The error for a name that means no backend, listing the accepted names."""
+    return f"unknown backend {name!r}; expected a backend or an accelerator; names: " + (
+        accepted_names()
+    )
 
 
 def unknown_accelerator(name: object, source: str) -> str:
     """The error for a name that means no accelerator, naming ``source`` and the known ones."""
-    aliases = ", ".join(
-        f"{alias} ({target})" for alias, target in ACCELERATOR_NAMES.items() if alias != target
-    )
     return (
-        f"{source}{name!r} is not a known accelerator; "
-        f"expected one of: {', '.join(ACCELERATORS)} or the aliases {aliases}"
+        f"{source}{name!r} is not a known accelerator; expected an accelerator; names: "
+        + accepted_names()
     )
 
 

@@ -29,10 +29,11 @@ examples:
                                  and list its devices; --verify also runs a
                                  test model on each
 
-exit status: 0 success, 1 a required backend or accelerator is not available,
-2 bad usage, 120 the output could not be written (closed or broken pipe, full
-disk). With --json every outcome, failures included, is one JSON object whose
-"status" is the exit status.
+exit status: 0 success, 1 a required backend or accelerator (or one with the
+--device asked for) is not available, 2 bad usage,
+120 the output could not be written (closed or broken pipe, full disk). With
+--json every outcome, failures included, is one JSON object whose "status" is
+the exit status.
 
 environment: ACCELPROBE_DISABLE turns backends off (e.g. "ipex,ov");
 ACCELPROBE_ACCELERATOR picks the accelerator that --select and the report
@@ -40,10 +41,11 @@ choose; NO_COLOR, FORCE_COLOR and TERM=dumb decide colour; COLUMNS the width.
 """
 
 
-def parser(usage_error: type[Exception], schema: int) -> argparse.ArgumentParser:
+def parser(usage_error: type[Exception], schema: int, prog: str) -> argparse.ArgumentParser:
     """The command line's parser; its errors raise ``usage_error`` instead of exiting.
 
-    ``schema`` is the version of the ``--json`` object, for the help.
+    ``schema`` is the version of the ``--json`` object, for the help; ``prog`` the command
+    (``accelprobe`` or ``python -m accelprobe``).
     """
 
     class Parser(argparse.ArgumentParser):
@@ -53,7 +55,7 @@ def parser(usage_error: type[Exception], schema: int) -> argparse.ArgumentParser
             raise usage_error(message)
 
     found = Parser(
-        prog="accelprobe",
+        prog=prog,
         description="Report which inference backends (ONNX Runtime, OpenVINO, IPEX,\n"
         "optimum-intel, optimum-onnx) are really installed, why one is not, and which\n"
         "accelerator select_accelerator() would pick. Imports no backend.",

@@ -46,7 +46,7 @@ class BackendInfo:
 def backend_info_of(found: Detection) -> BackendInfo:
     """The ``BackendInfo`` of detection's cheap record."""
     return BackendInfo(
-        name=found.key,
+        name=found.name,
         module=found.module,
         available=found.available,
         distribution=found.distribution,

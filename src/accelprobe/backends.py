@@ -27,6 +27,7 @@ if TYPE_CHECKING:  # pragma: no cover - seen by type checkers only
     from accelprobe._facts import Accelerator
     from accelprobe._info import BackendInfo
     from accelprobe._metadata import Dist, Scan
+    from accelprobe.models import ModelClass
 
 __all__ = [
     "ACCELERATORS",
@@ -35,6 +36,7 @@ __all__ = [
     "Accelerator",
     "BackendInfo",
     "Detection",
+    "ModelClass",
     "all_backends",
     "available_accelerators",
     "backend_info",
@@ -76,31 +78,40 @@ class Detection:
     without its torch) or ``error``.
     """
 
-    __slots__ = ("_dist", "available", "key", "location", "reason", "status")
+    __slots__ = ("_dist", "available", "location", "name", "reason", "status")
 
     def __init__(  # noqa: D107 - the class says what each field is
-        self,
-        key: str,
-        status: str,
-        reason: str,
-        *,
-        location: str | None = None,
-        dist: Dist | None = None,
+        self, name: str, status: str, reason: str, *, location: str | None = None
     ) -> None:
-        self.key = key
+        self.name = name
+        """The backend's key, as ``BackendInfo.name`` and the report's JSON say it."""
         self.status = status
         self.available = status == "available"
         self.location = location
-        self._dist = dist
+        self._dist: Dist | None = None
         self.reason = reason
 
+    @classmethod
+    def _found(
+        cls, name: str, status: str, reason: str, location: str, dist: Dist | None
+    ) -> Detection:
+        """A record with the distribution detection found (a private type: not in __init__)."""
+        found = cls(name, status, reason, location=location)
+        found._dist = dist
+        return found
+
     def __repr__(self) -> str:  # noqa: D105
-        return f"<Detection {self.key}: {self.status}, {self.reason}>"
+        return f"<Detection {self.name}: {self.status}, {self.reason}>"
+
+    @property
+    def key(self) -> str:
+        """Deprecated alias of ``name``, kept for code written against 0.2."""
+        return self.name
 
     @property
     def module(self) -> str:
         """The module looked for, e.g. ``optimum.intel``."""
-        return BACKEND_FACTS[self.key].module
+        return BACKEND_FACTS[self.name].module
 
     @property
     def distribution(self) -> str | None:
@@ -129,7 +140,7 @@ class Detection:
         from accelprobe._owners import hidden
 
         with _lock:
-            return hidden(BACKEND_FACTS[self.key], self._dist)
+            return hidden(BACKEND_FACTS[self.name], self._dist)
 
     @property
     def remedy(self) -> str | None:
@@ -181,7 +192,7 @@ def _detect(key: str, scans: list[Scan]) -> Detection:
 
         _facts.log(_facts.DEBUG, "detecting %s failed", key, exc_info=True)
         return Detection(key, "error", f"looking for {module} raised {error_text(error)}")
-    return Detection(key, status, reason, location=location, dist=dist)
+    return Detection._found(key, status, reason, location, dist)  # noqa: SLF001 - its own class
 
 
 def _detect_all() -> None:
@@ -276,8 +287,10 @@ def require(*names: str) -> tuple[BackendInfo, ...]:
     why, and what to run. Unknown names raise ``ValueError``.
     """
     if not names:
-        known = ", ".join(BACKEND_FACTS)
-        msg = f"name at least one backend to require, e.g. require('onnxruntime'); known: {known}"
+        from accelprobe._advice import accepted_names
+
+        known = accepted_names()
+        msg = f"name at least one backend to require, e.g. require('onnxruntime'); names: {known}"
         raise ValueError(msg)
     infos = tuple(backend_info(name) for name in names)
     missing = "".join(
@@ -400,13 +413,14 @@ def select_accelerator(
     return choice
 
 
-def model_class(task: str, accelerator: str | None = None) -> type:
+def model_class(task: str, accelerator: str | None = None) -> ModelClass:
     """The optimum model class that runs ``task`` on ``accelerator``.
 
     ``accelerator`` defaults to ``select_accelerator()``; ``task`` is a transformers
     pipeline task or alias (``feature-extraction``, ``sentiment-analysis``, ``ner``, ...).
     Imports the chosen optimum integration, and nothing until called. Raises
     ``ValueError`` for an unknown task, ``ImportError`` when the class is not installed.
+    Typed as ``ModelClass``, so that ``model_class(task).from_pretrained(...)`` type-checks.
     """
     from accelprobe import models
 
@@ -430,11 +444,15 @@ def refresh() -> tuple[BackendInfo, ...]:
 if not TYPE_CHECKING:  # pragma: no branch - False only for type checkers, which skip it
 
     def __getattr__(name: str) -> object:
-        """Build ``BackendInfo`` and ``Accelerator`` on first use: each costs an import."""
+        """Build ``BackendInfo``, ``ModelClass``, ``Accelerator`` on first use: each an import."""
         if name == "BackendInfo":
             from accelprobe._info import BackendInfo
 
             return BackendInfo
+        if name == "ModelClass":
+            from accelprobe.models import ModelClass
+
+            return ModelClass
         if name == "Accelerator":
             from typing import Literal
 

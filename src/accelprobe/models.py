@@ -8,10 +8,27 @@ chosen integration is imported, and only when the function is called.
 
 from __future__ import annotations
 
+from typing import Any, Protocol, cast
+
 from accelprobe import backends
 from accelprobe._facts import ACCELERATOR_FACTS
 
-__all__ = ["TASKS", "model_class"]
+__all__ = ["TASKS", "ModelClass", "model_class"]
+
+
+class ModelClass(Protocol):
+    """What ``model_class()`` returns, as a type checker sees it: an optimum model class.
+
+    ``ORTModelForFeatureExtraction``, ``OVModelForCausalLM``, ...: their own types live in
+    the optimum integration, which accelprobe never imports to type-check. Load a model with
+    ``from_pretrained``; its result (an optimum model) is ``Any``.
+    """
+
+    __name__: str
+
+    def from_pretrained(self, *args: object, **kwargs: object) -> Any:  # noqa: ANN401 - optimum's
+        """Load a model: ``model_class(task).from_pretrained(model_id, export=True)``."""
+
 
 # Pipeline task -> {accelerator: class names, the first one the installed integration has
 # wins}. Checked against optimum-onnx 0.1 and optimum 1.26/1.27 (ort), optimum-intel 2.1/2.2
@@ -125,7 +142,7 @@ def _task(task: object) -> str:
     return name
 
 
-def model_class(task: str, accelerator: str | None = None) -> type:
+def model_class(task: str, accelerator: str | None = None) -> ModelClass:
     """The optimum model class that runs pipeline ``task`` on ``accelerator``.
 
     ``accelerator`` defaults to ``select_accelerator()`` and accepts its names and aliases;
@@ -158,7 +175,7 @@ def model_class(task: str, accelerator: str | None = None) -> type:
         for class_name in classes:  # a lazy module imports the class's own module here
             found = getattr(module, class_name, None)
             if isinstance(found, type):
-                return found
+                return cast("ModelClass", found)
     except ImportError as error:
         what = f" {class_name}" if class_name else ""
         msg = (

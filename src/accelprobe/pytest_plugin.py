@@ -79,7 +79,7 @@ def _required(item: pytest.Item) -> list[str]:
             raise ValueError(msg)
         for name in marker.args:
             try:
-                key = backends.detection(name).key
+                key = backends.detection(name).name
             except ValueError as error:
                 msg = f"{item.nodeid}: {_MARKER}: {error}"
                 raise ValueError(msg) from None
@@ -120,7 +120,8 @@ except TypeError:  # pragma: no cover - pluggy before 1.1
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Skip each test whose backends are unavailable, detecting again if sys.path changed.
 
-    The skip is a marker on the test, so pytest reports it at the test, not here.
+    The skip is a marker on the test, so pytest reports it at the test (file and line, also
+    for a class or module marker), not here.
     """
     if tuple(sys.path) != config.stash[_PATH]:  # collection put test folders on sys.path
         summary = _detect(config)
@@ -133,8 +134,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             raise pytest.UsageError(str(error)) from None
         missing = [found for found in map(backends.detection, keys) if not found.available]
         if missing:
-            reason = "; ".join(f"requires {found.key}: {found.reason}" for found in missing)
-            item.add_marker(pytest.mark.skip(reason=reason))
+            reason = "; ".join(f"requires {found.name}: {found.reason}" for found in missing)
+            # skipif, not skip: pytest folds a ``skip`` from a class or ``pytestmark`` into a
+            # report without the line; a true ``skipif`` keeps the test's file and line.
+            item.add_marker(pytest.mark.skipif(True, reason=reason))  # noqa: FBT003
 
 
 def pytest_report_collectionfinish(config: pytest.Config) -> str | None:

@@ -1,11 +1,11 @@
 """``python -m accelprobe``: what is installed, what is wrong with it, and what would be used.
 
-Exit status: 0 success; 1 a backend named by ``--require`` or the accelerator asked for
-with ``--select`` is not available; 2 bad usage; 120 the output could not be written (a
-closed standard output, a broken pipe, a full disk, a non-blocking pipe that takes nothing
-for a minute), the status Python itself exits with when it cannot flush standard output.
-Text that the output's encoding cannot represent is written with backslash escapes;
-``--json`` is plain ASCII.
+Exit status: 0 success; 1 a backend named by ``--require``, the accelerator asked for
+with ``--select``, or any accelerator with the ``--device`` asked for, is not available;
+2 bad usage; 120 the output could not be written (a closed standard output, a broken
+pipe, a full disk, a non-blocking pipe that takes nothing for a minute), the status Python
+itself exits with when it cannot flush standard output. Text that the output's encoding
+cannot represent is written with backslash escapes; ``--json`` is plain ASCII.
 
 The plain report reads what detection found and the metadata of a few related
 distributions. It imports no backend, and neither ``argparse`` nor ``json``: each costs
@@ -55,7 +55,7 @@ def _entry(found: backends.Detection) -> dict[str, Any]:
     time budget.
     """
     return {
-        "name": found.key,
+        "name": found.name,
         "module": found.module,
         "available": found.available,
         "status": found.status,
@@ -120,6 +120,57 @@ def _warnings(entries: list[dict[str, Any]]) -> list[str]:
     return warnings
 
 
+_VERSION_FILE_CAP = 1 << 16  # torch/version.py is a few hundred bytes
+_LOCAL = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.")
+
+
+def _version_py(folder: str) -> str:
+    """``__version__`` of ``folder/version.py``, read as text (never imported), or ``''``."""
+    import stat
+
+    path = os.path.join(folder, "version.py")
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):  # a FIFO or a device is never read
+            return ""
+        with open(path, encoding="utf-8", errors="replace") as file:
+            text = file.read(_VERSION_FILE_CAP)
+    except (OSError, ValueError):
+        return ""
+    for line in text.splitlines():
+        name, equals, value = line.partition("=")
+        if equals and name.split(":")[0].strip() == "__version__":
+            return value.strip().strip("'\"")
+    return ""
+
+
+def _torch(version: str | None) -> str | None:
+    """The version of torch with its build tag (``2.14.1+cu130``), as ``torch.__version__`` has it.
+
+    PyPI's wheels record ``2.14.1`` in their metadata and the build (CUDA, ROCm, CPU) only
+    in ``torch/version.py``, which is read, never imported, in the first ``sys.path`` folder
+    with a ``torch`` package; its tag counts only where the release agrees with the metadata.
+    """
+    if version is None or "+" in version:
+        return version
+    entries: tuple[object, ...] = tuple(sys.path)  # a hostile program puts anything there
+    for entry in entries:
+        folder = os.path.join(entry, "torch") if isinstance(entry, str) else ""
+        if folder and os.path.isfile(os.path.join(folder, "__init__.py")):
+            found = _version_py(folder)
+            release, plus, local = found.partition("+")
+            if release == version and plus and local and set(local) <= _LOCAL:
+                return found
+            break
+    return version
+
+
+def _packages() -> dict[str, str | None]:
+    """The installed version of each of ``_PACKAGES``, torch's with its build tag."""
+    found = {name: backends.installed_version(name) for name in _PACKAGES}
+    found["torch"] = _torch(found["torch"])
+    return found
+
+
 def _platform() -> str:
     """System, release and machine, as ``platform`` gives them, without its 2 ms import."""
     uname = getattr(os, "uname", None)
@@ -165,7 +216,7 @@ def _collect(
         "warnings": _warnings(entries),
         "selected": selected,
         "selection_error": selection_error,
-        "packages": {name: backends.installed_version(name) for name in _PACKAGES},
+        "packages": _packages(),
         "python": {
             "version": sys.version.split()[0],  # "3.15.0rc1": version_info drops the "rc1"
             "implementation": _IMPLEMENTATIONS.get(
@@ -243,21 +294,47 @@ def _width(stream: TextIO | None) -> int:
 _tidy = one_line  # the name tests/test_report.py checks the wording under
 
 
+_SEPARATORS = "/\\"
+
+
+def _head(word: str, room: int) -> str:
+    """The longest start of ``word`` that ends with a path separator and fits in ``room``.
+
+    ``''`` where there is none (a separator at the very start does not count: ``/``
+    alone is no piece of a path worth a line).
+    """
+    room = max(room, 0)  # after a word that overflowed, no room at all
+    cut = word.rfind("/", 1, room) + 1, word.rfind("\\", 1, room) + 1
+    return word[: max(cut)]
+
+
 class _Text:
-    """Lines of the report, filled to a width, words never broken (a long path overflows)."""
+    """Lines of the report, filled to a width.
+
+    A word is never broken, but for a path, which breaks after a separator to fill the
+    line; a word without one that is longer than a line overflows on a line of its own.
+    """
 
     def __init__(self, width: int) -> None:
         self.width = width
         self.lines: list[str] = []
 
     def fill(self, text: str, indent: str = "  ", subsequent: str | None = None) -> None:
+        follow = indent + "  " if subsequent is None else subsequent
         prefix, current = indent, ""
         for word in text.split():
-            if current and len(prefix) + len(current) + 1 + len(word) > self.width:
+            rest = word
+            while True:  # a piece of the word per line, until it is placed
+                room = self.width - len(prefix) - (len(current) + 1 if current else 0)
+                piece = rest if len(rest) <= room else _head(rest, room)
+                if piece or not current:  # on a line of its own, a long word overflows
+                    piece = piece or rest
+                    current = f"{current} {piece}" if current else piece
+                    rest = rest[len(piece) :]
+                    if not rest:
+                        break
                 self.lines.append(prefix + current)
-                prefix, current = indent + "  " if subsequent is None else subsequent, word
-            else:
-                current = f"{current} {word}" if current else word
+                prefix, current = follow, ""
         self.lines.append(prefix + current)
 
 
@@ -476,7 +553,7 @@ def _lines(message: str) -> str:
 def _required(names: list[str]) -> tuple[list[str], str | None]:
     """The backend keys that ``--require`` names, and the error when one is unavailable."""
     try:
-        keys = [backends.detection(name).key for name in names]
+        keys = [backends.detection(name).name for name in names]
         backends.require(*names)
     except ValueError as error:
         msg = f"--require: {error}"
@@ -528,8 +605,8 @@ def _command(args: argparse.Namespace) -> int:
         if not (args.json or args.markdown or args.select is not None or args.probe or args.verify):
             return 0  # --require alone is quiet on success
     selection = _select(accelerator, device)
-    if failure is None and args.select is not None:
-        failure = selection[1]
+    if failure is None and (args.select is not None or device is not None):
+        failure = selection[1]  # --device alone fails as --select --device does
     if failure is not None and not args.json:
         _err(_lines(failure))
         return 1
@@ -564,13 +641,13 @@ def _report(data: dict[str, Any], *, markdown: bool = False) -> None:
         _out(_render(data, _Style(sys.stdout), _width(sys.stdout)))
 
 
-def _run(arguments: list[str]) -> int:
+def _run(arguments: list[str], prog: str) -> int:
     if not arguments:  # the plain report: nothing to parse, so no argparse (~7 ms)
         _report(collect())
         return 0
     from accelprobe._arguments import parser as make_parser
 
-    parser = make_parser(_UsageError, SCHEMA)
+    parser = make_parser(_UsageError, SCHEMA, prog)
     try:
         args = parser.parse_args(arguments)
         if args.help:
@@ -581,7 +658,7 @@ def _run(arguments: list[str]) -> int:
             return 0
         return _command(args)
     except _UsageError as error:
-        _err(f"{parser.format_usage().rstrip()}\naccelprobe: error: {error}")
+        _err(f"{parser.format_usage().rstrip()}\n{prog}: error: {error}")
         if _wants_json(arguments):
             data = collect()
             data.update(status=2, error=str(error))
@@ -589,10 +666,13 @@ def _run(arguments: list[str]) -> int:
         return 2
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return its exit status (0, 1, 2 for bad usage, 120 unwritable)."""
+def main(argv: Sequence[str] | None = None, *, prog: str = "accelprobe") -> int:
+    """Run the command line; return its exit status (0, 1, 2 for bad usage, 120 unwritable).
+
+    ``prog`` is the command as the usage names it: ``__main__`` passes ``python -m accelprobe``.
+    """
     try:
-        status = _run(sys.argv[1:] if argv is None else list(argv))
+        status = _run(sys.argv[1:] if argv is None else list(argv), prog)
     except _UnwritableError:
         status = _UNWRITABLE
     if not _flush(sys.stdout):
