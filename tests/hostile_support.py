@@ -68,23 +68,23 @@ def _capped(memory: int, *, close_stdout: bool) -> Callable[[], None] | None:
     return cap
 
 
-def run(
+def start(
     settings: dict[str, Any],
     *,
     cwd: Path,
     env: dict[str, str] | None = None,
-    timeout: float = TIMEOUT,
     memory: int = MEMORY,
     stdout: int | None = subprocess.PIPE,
     close_stdout: bool = False,
-) -> subprocess.CompletedProcess[str]:
-    """Run the driver with ``settings`` (see tests/_driver.py), capped, warnings as errors.
+) -> subprocess.Popen[str]:
+    """Start the driver with ``settings`` (see tests/_driver.py), capped, warnings as errors.
 
     Not ``-I``: a test may set ``PYTHONIOENCODING``; the driver sets ``sys.path`` itself.
-    ``close_stdout`` starts the child with file descriptor 1 closed, as ``>&-`` does.
+    ``close_stdout`` starts the child with file descriptor 1 closed, as ``>&-`` does. The
+    child leads a session of its own: ``kill_group(child.pid)`` ends whatever it started.
     """
     command = [sys.executable, "-s", "-W", "error", "-c", DRIVER, json.dumps(settings)]
-    with subprocess.Popen(
+    return subprocess.Popen(
         command,
         cwd=cwd,
         env=environment(env),
@@ -95,15 +95,33 @@ def run(
         errors="replace",
         preexec_fn=_capped(memory, close_stdout=close_stdout),  # noqa: PLW1509 - rlimit, close
         start_new_session=True,  # so that whatever it started dies with it
-    ) as process:
+    )
+
+
+def run(
+    settings: dict[str, Any],
+    *,
+    cwd: Path,
+    env: dict[str, str] | None = None,
+    timeout: float = TIMEOUT,
+    memory: int = MEMORY,
+    stdout: int | None = subprocess.PIPE,
+    close_stdout: bool = False,
+) -> subprocess.CompletedProcess[str]:
+    """Run the driver as ``start`` does, for at most ``timeout`` seconds: its outcome."""
+    process = start(
+        settings, cwd=cwd, env=env, memory=memory, stdout=stdout, close_stdout=close_stdout
+    )
+    with process:
         try:
             out, err = process.communicate(timeout=timeout)
         finally:
-            _kill_group(process.pid)  # a timeout, or a forked child left hanging
-    return subprocess.CompletedProcess(command, process.returncode, out, err)
+            kill_group(process.pid)  # a timeout, or a forked child left hanging
+    return subprocess.CompletedProcess(process.args, process.returncode, out, err)
 
 
-def _kill_group(pid: int) -> None:
+def kill_group(pid: int) -> None:
+    """Kill the process group (or session) that ``pid`` leads; gone already is fine."""
     if sys.platform == "win32":  # pragma: no cover - no process groups
         return
     with contextlib.suppress(ProcessLookupError, PermissionError):

@@ -1,7 +1,8 @@
 """Fake runtimes, built on disk, that behave like ONNX Runtime, OpenVINO and IPEX for the
 probe: each lists devices and runs (or fails to run) the test model as its config says.
 
-``FAKE_RUNTIME`` in the environment picks a behaviour: ``hang``, ``exit``, ``garbage``,
+``FAKE_RUNTIME`` in the environment picks a behaviour: ``hang`` (with ``FAKE_PIDFILE``, it
+writes its pid there first), ``exit``, ``garbage``,
 ``bad-json``, ``raise`` (the import fails), ``unprintable`` (it fails with an exception
 whose ``__str__`` raises), ``no-xpu``, ``xpu-off``; the hostile ones:
 
@@ -13,7 +14,9 @@ whose ``__str__`` raises), ``no-xpu``, ``xpu-off``; the hostile ones:
 - ``crash-after`` and ``exit-after`` (die at exit, after the result);
 - ``hang-in-session`` (ONNX Runtime's session hangs, the verify profile's folder made);
 - ``noisy`` (prints, warns, and changes the warnings filters, the root logger and
-  ``sys.stdout`` at import).
+  ``sys.stdout`` at import);
+- ``basicconfig`` (``logging.basicConfig(force=True)`` at import, which closes the root
+  logger's handlers; with ``FAKE_GATE``, it then waits at the gate: see ``_fake.py``).
 
 Unset, all is well.
 """

@@ -9,12 +9,15 @@ the report's output streams, and the isolated and in-process runtime probe.
 
 from __future__ import annotations
 
+import fcntl
 import importlib
 import importlib.metadata
 import json
 import os
 import shutil
 import signal
+import subprocess
+import sys
 import tempfile
 import time
 from functools import partial
@@ -24,10 +27,31 @@ from typing import TYPE_CHECKING, Any, Callable
 import pytest
 
 import accelprobe
-from accelprobe import probe
+from accelprobe import probe, report
 from tests.children import audit, hostile
-from tests.fake import Hook, Tree, build, dist, installed, metadata, package, report_config
-from tests.hostile_support import NEVER, detect, kept, make_fifo, run
+from tests.fake import (
+    Hook,
+    Tree,
+    as_tuple,
+    build,
+    config,
+    dist,
+    installed,
+    metadata,
+    package,
+    report_config,
+)
+from tests.hostile_support import (
+    NEVER,
+    TIMEOUT,
+    detect,
+    environment,
+    kept,
+    kill_group,
+    make_fifo,
+    run,
+    start,
+)
 from tests.runtimes import runtimes
 
 if TYPE_CHECKING:
@@ -401,6 +425,93 @@ def test_report_to_a_broken_pipe_or_a_full_disk(
     assert "Exception ignored" not in completed.stderr
 
 
+def _drain_slowly(fd: int) -> bytes:
+    """Everything that arrives at ``fd`` until its writers are gone, a little at a time."""
+    got = bytearray()
+    while True:
+        time.sleep(0.005)
+        chunk = os.read(fd, 512)
+        if not chunk:
+            return bytes(got)
+        got += chunk
+
+
+@pytest.mark.skipif(not hasattr(fcntl, "F_SETPIPE_SZ"), reason="Linux sizes pipes (3.10+)")
+@pytest.mark.parametrize("unbuffered", [True, False], ids=["unbuffered", "buffered"])
+@pytest.mark.parametrize("args", [[], ["--json"], ["--markdown"]])
+def test_report_to_a_non_blocking_pipe(tmp_path: Path, args: list[str], unbuffered: bool) -> None:
+    """Standard output an ``O_NONBLOCK`` pipe of one page, drained slowly: every byte arrives.
+
+    The site's long path makes each report longer than the pipe holds.
+    """
+    site = build(tmp_path / ("d" * 250) / ("e" * 250) / ("f" * 250) / "site", runtimes())
+    build(site, installed("optimum-intel", "optimum-onnx"))
+    settings = report_config(site, args=args)
+    env = {"PYTHONUNBUFFERED": "1"} if unbuffered else {}
+    expected = run(settings, cwd=tmp_path, env=env)
+    assert expected.returncode == 0, expected.stderr[-3000:]
+    assert len(expected.stdout.encode()) > 4096
+    read, write = os.pipe()
+    try:
+        fcntl.fcntl(write, fcntl.F_SETPIPE_SZ, 4096)
+        os.set_blocking(write, False)
+        with start(settings, cwd=tmp_path, env=env, stdout=write) as process:
+            os.close(write)
+            write = -1
+            try:
+                got = _drain_slowly(read)
+                _, err = process.communicate(timeout=TIMEOUT)
+            finally:
+                kill_group(process.pid)
+    finally:
+        os.close(read)
+        if write >= 0:
+            os.close(write)
+    assert process.returncode == 0, err[-3000:]
+    assert "Traceback" not in err
+    assert got.decode() == expected.stdout
+
+
+NOT_PLAIN_NUMBERS = ["\u00b2", "5" * 5000, "\u0663\u0660\u0660", "\uff11\uff12\uff10", "1e3", "-5"]
+
+
+@pytest.mark.parametrize("columns", NOT_PLAIN_NUMBERS[:2], ids=["superscript-two", "5000-digits"])
+def test_report_with_columns_that_is_not_a_plain_number(tmp_path: Path, columns: str) -> None:
+    """``COLUMNS=\u00b2`` or 5,000 digits: ignored, the default width, no traceback."""
+    site = build(tmp_path / "site", installed("openvino", "optimum-intel"))
+    settings = report_config(site, args=[])
+    completed = run(settings, cwd=tmp_path, env={"COLUMNS": columns})
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    assert "Traceback" not in completed.stderr
+    assert completed.stdout == run(settings, cwd=tmp_path, env={"COLUMNS": ""}).stdout
+
+
+@pytest.mark.parametrize("columns", NOT_PLAIN_NUMBERS)
+def test_width_ignores_columns_that_is_not_a_plain_number(
+    monkeypatch: pytest.MonkeyPatch, columns: str
+) -> None:
+    """In this process: each is ignored (Arabic-Indic and fullwidth digits too)."""
+    monkeypatch.setenv("COLUMNS", columns)
+    assert report._width(None) == report._WIDTH
+    monkeypatch.setenv("COLUMNS", " 120 ")
+    assert report._width(None) == 120
+
+
+def test_report_gives_up_on_an_output_that_takes_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """In this process: a non-blocking pipe nobody reads, a short stall: OSError, then 120."""
+    monkeypatch.setattr(report, "_STALL", 0.2)
+    read, write = os.pipe()
+    try:
+        os.set_blocking(write, False)
+        with pytest.raises(BlockingIOError):
+            report._write_all(write, b"x" * (1 << 20))  # more than any pipe holds
+    finally:
+        os.close(read)
+        os.close(write)
+
+
 @pytest.mark.parametrize("args", [[], ["--json"], ["--select"]])
 def test_report_with_stdout_closed(tmp_path: Path, args: list[str]) -> None:
     """``accelprobe >&-``: Python starts with no sys.stdout; the documented exit, no traceback."""
@@ -492,6 +603,65 @@ def test_isolated_grandchild_holding_the_pipe(tmp_path: Path, mode: str, ok: boo
     if not _dead(pid):  # pragma: no cover - the failure: do not leave it behind
         os.kill(pid, signal.SIGKILL)
         pytest.fail(f"the grandchild {pid} survived the probe")
+
+
+def _pid_from(pidfile: Path, process: subprocess.Popen[str]) -> int:
+    """The pid written to ``pidfile``, once it is there (None of it if ``process`` ended)."""
+    while not pidfile.exists():
+        assert process.poll() is None, process.communicate()[1][-3000:]
+        time.sleep(0.05)
+    return int(pidfile.read_text(encoding="utf-8"))
+
+
+GONE = 5.0
+"""Seconds in which a probe's child must follow its killed caller (checked with ``kept``)."""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the watcher polls elsewhere")
+@pytest.mark.parametrize(
+    ("signal_name", "handled"),
+    [
+        ("SIGTERM", False),
+        ("SIGTERM", True),
+        ("SIGHUP", False),
+        ("SIGHUP", True),
+        ("SIGINT", True),
+        ("SIGKILL", False),
+    ],
+)
+def test_isolated_child_dies_with_its_caller(
+    tmp_path: Path, signal_name: str, handled: bool
+) -> None:
+    """A CI step timeout, ``timeout``, systemd or the OOM killer ends a caller mid-probe.
+
+    The hanging runtime's child does not outlive its caller (even one killed by SIGKILL); a
+    caller that handles the signal (SIGINT: Python's KeyboardInterrupt) removes the probe's
+    temporary folder on its way out.
+    """
+    site = build(tmp_path / "site", runtimes())
+    tmp, pidfile = tmp_path / "tmp", tmp_path / "child.pid"
+    tmp.mkdir()
+    leaves = handled and signal_name != "SIGINT"  # SIGINT: Python's own KeyboardInterrupt
+    before = partial(hostile.leave_on, signal_name=signal_name) if leaves else None
+    after = partial(hostile.probe_isolated, verify=False, timeout=NEVER)
+    settings = config((site,), (audit.install, *as_tuple(before)), after)
+    env = {"FAKE_RUNTIME": "hang", "FAKE_PIDFILE": os.fspath(pidfile), "TMPDIR": os.fspath(tmp)}
+    with start(settings, cwd=tmp_path, env=env) as caller:
+        try:
+            pid = _pid_from(pidfile, caller)
+            caller.send_signal(getattr(signal, signal_name))
+            caller.communicate(timeout=TIMEOUT)
+        finally:
+            kill_group(caller.pid)
+    killed = time.monotonic()
+    while not _dead(pid) and kept(time.monotonic() - killed, GONE):
+        time.sleep(0.05)
+    if not _dead(pid):  # the failure: do not leave it behind
+        os.kill(pid, signal.SIGKILL)
+        pytest.fail(f"the probe's child {pid} outlived its caller ({signal_name})")
+    if handled:
+        assert os.listdir(tmp) == []
+    assert caller.returncode != 0
 
 
 DEVICE = {"name": "CPU", "words": ["cpu"], "description": "", "ran": None, "detail": ""}
@@ -604,3 +774,117 @@ def test_in_process_probes_from_many_threads(tmp_path: Path) -> None:
     }
     assert all(f"host line {i}\n" in result["stdout"] for i in range(200))
     assert "fake runtime: loading" not in result["stdout"]
+
+
+def test_in_process_probe_of_a_runtime_that_forces_basic_config(tmp_path: Path) -> None:
+    """``logging.basicConfig(force=True)`` at import: the host's handlers stay open and
+    attached, its ``mode="w"`` log file keeps every line, its logging is as it was."""
+    site = build(tmp_path / "site", runtimes())
+    log = tmp_path / "host.log"
+    before = partial(hostile.log_to_a_file, path=os.fspath(log))
+    env = {"FAKE_RUNTIME": "basicconfig"}
+    result = detect(
+        site, cwd=tmp_path, before=before, after=hostile.probe_under_basic_config, env=env
+    )
+    assert result["ok"] is True
+    assert result["same"] is True
+    assert result["open"] == [True, True]
+    assert log.read_text(encoding="utf-8") == "before\nafter\n"
+    assert "fake runtime: after" not in result["stderr"]  # the runtime's handler is gone
+    assert "\nafter\n" in result["stderr"]  # the host's own stderr handler is back
+
+
+def test_a_child_forked_mid_probe_gets_the_host_state_back(tmp_path: Path) -> None:
+    """Another thread forks while an in-process probe has swapped sys.stdout, the warnings
+    hook and filters, and the runtime forced its logging: the child gets the host's back."""
+    site = build(tmp_path / "site", runtimes())
+    gate = os.fspath(tmp_path / "gate")
+    before = partial(hostile.log_to_a_file, path=os.fspath(tmp_path / "host.log"))
+    after = partial(hostile.fork_mid_probe, gate=gate)
+    env = {"FAKE_RUNTIME": "basicconfig", "FAKE_GATE": gate}
+    result = detect(site, cwd=tmp_path, before=before, after=after, env=env)
+    assert result["child"] is True
+    assert result["ok"] is True
+    assert result["parent"] is True
+
+
+# --- accelprobe's own version, from a wheel on sys.path ------------------------------------
+
+WHEEL_VERSION = "99.1.0"
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """accelprobe's wheel, as ``pip wheel --no-deps .`` builds it, at ``WHEEL_VERSION``."""
+    root = Path(__file__).resolve().parent.parent
+    project = tmp_path_factory.mktemp("project")
+    for name in ("README.md", "LICENSE"):
+        shutil.copy(root / name, project / name)
+    shutil.copytree(root / "src", project / "src", ignore=shutil.ignore_patterns("__pycache__"))
+    text = (root / "pyproject.toml").read_text(encoding="utf-8")
+    assert f'\nversion = "{accelprobe.__version__}"\n' in text
+    text = text.replace(
+        f'\nversion = "{accelprobe.__version__}"\n', f'\nversion = "{WHEEL_VERSION}"\n'
+    )
+    (project / "pyproject.toml").write_text(text, encoding="utf-8")
+    out = tmp_path_factory.mktemp("wheel")
+    command = [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", os.fspath(out)]
+    subprocess.run([*command, os.fspath(project)], check=True, timeout=TIMEOUT)
+    (found,) = out.glob("accelprobe-*.whl")
+    return found
+
+
+def test_own_version_from_a_wheel_on_sys_path(wheel: Path, tmp_path: Path) -> None:
+    """The wheel itself on PYTHONPATH, another accelprobe installed: the wheel's version.
+
+    Not measured by coverage (the code runs from the wheel); test_version_in is.
+    """
+    assert accelprobe.__version__ != WHEEL_VERSION  # the other copy, installed
+    env = environment({"PYTHONPATH": os.fspath(wheel), "COVERAGE_PROCESS_START": ""})
+    code = "import accelprobe; print(accelprobe.__version__); print(accelprobe.__file__)"
+    for command, expected in [
+        (["-c", code], f"{WHEEL_VERSION}\n{wheel / 'accelprobe' / '__init__.py'}\n"),
+        (["-m", "accelprobe", "--version"], f"accelprobe {WHEEL_VERSION}\n"),
+    ]:
+        completed = subprocess.run(
+            [sys.executable, "-s", *command],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT,
+            check=False,
+        )
+        assert completed.returncode == 0, completed.stderr[-3000:]
+        assert completed.stdout == expected
+
+
+def test_version_in(wheel: Path, tmp_path: Path) -> None:
+    """In this process: the version in a sys.path entry (a folder, a zip or wheel, inside one)."""
+    import zipfile
+
+    from accelprobe import _version
+
+    assert _version.version_in(os.fspath(wheel)) == WHEEL_VERSION
+    folder = tmp_path / "target"
+    with zipfile.ZipFile(wheel) as bundle:
+        bundle.extractall(folder)
+    assert _version.version_in(os.fspath(folder)) == WHEEL_VERSION  # pip install --target
+    assert _version.version_in(os.fspath(tmp_path)) is None  # a folder without it
+    assert _version.version_in(os.fspath(wheel / "accelprobe")) is None  # inside: not beside
+    assert _version.version_in(os.fspath(tmp_path / "missing" / "entry")) is None
+    nested = tmp_path / "nested.zip"
+    with zipfile.ZipFile(nested, "w") as bundle:
+        bundle.writestr("sub/accel-1.0.dist-info/METADATA", "Version: 1.0\n\n")
+        bundle.writestr("sub/accelprobe-0.dist-info/METADATA", b"Version: \xff\n\n")
+        bundle.writestr("sub/accelprobe-1.dist-info/METADATA", "Name: accelprobe\n\n")
+        bundle.writestr("sub/accelprobe-2.dist-info/RECORD", "")
+        bundle.writestr("sub/accelprobe-3.dist-info/METADATA", "Version: 3.0\n\n")
+        bundle.writestr("accelprobe-4.dist-info/METADATA", "Version: 4.0\n\n")
+    assert _version.version_in(os.fspath(nested / "sub")) == "3.0"
+    assert _version.version_in(os.fspath(nested)) == "4.0"
+    damaged = tmp_path / "damaged.whl"
+    damaged.write_bytes(b"PK\x03\x04 not a zip")
+    assert _version.version_in(os.fspath(damaged)) is None
+    # the suite's accelprobe: editable (src/ has no metadata) or installed (nox: a wheel's)
+    assert _version.own_version() in {None, accelprobe.__version__}

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import sys
 import threading
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from accelprobe import probe
+from accelprobe import _host, probe
 from tests.children import probe as child
 from tests.fake import build, cli, detect, installed
 from tests.hostile_support import NEVER
@@ -139,6 +141,19 @@ def test_isolated_probe_that_cannot_start(tmp_path: Path, how: str) -> None:
     site = build(tmp_path / "site", runtimes())
     result = detect(site, cwd=tmp_path, after=partial(child.unstartable, how=how))
     assert result["reason"].startswith("the onnxruntime probe could not start: ")
+
+
+def test_isolated_probe_where_no_process_can_start(tmp_path: Path) -> None:
+    """In a subinterpreter subprocess raises RuntimeError: a result with the reason."""
+    site = build(tmp_path / "site", runtimes())
+    after = partial(child.probe_where_no_child_starts, folder=os.fspath(tmp_path))
+    result = detect(site, cwd=tmp_path, after=after)
+    assert result["reason"] == (
+        "the onnxruntime probe could not start: "
+        "subprocess not supported for isolated subinterpreters"
+    )
+    subinterpreters = sys.implementation.name == "cpython" and sys.version_info < (3, 13)
+    assert result["how"] == ("subinterpreter" if subinterpreters else "patched")
 
 
 def test_in_process_probe_without_stdout(tmp_path: Path) -> None:
@@ -279,7 +294,7 @@ def test_capture_keeps_the_probing_threads_output_only() -> None:
     """While a probe runs, what other threads print or warn goes where it always went."""
     stream = io.StringIO()
     shown: list[object] = []
-    capture = probe._Capture(stream, lambda message, *_: shown.append(message))
+    capture = _host.Capture(stream, lambda message, *_: shown.append(message))
 
     def other() -> None:
         capture.write("theirs")
@@ -319,3 +334,55 @@ def test_in_process_probe_of_a_failure_that_cannot_print_itself(tmp_path: Path) 
     assert found["onnxruntime"]["reason"] == (
         "importing or asking onnxruntime failed: Unprintable: <unprintable Unprintable>"
     )
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="prctl is Linux's")
+def test_death_signal_is_set_on_linux(tmp_path: Path) -> None:
+    """In a child of its own (this one keeps no death signal): prctl(PR_SET_PDEATHSIG)."""
+    assert detect(cwd=tmp_path, after=child.death_signal)["set"] is True
+
+
+def test_a_child_whose_caller_is_already_gone_ends(monkeypatch: pytest.MonkeyPatch) -> None:
+    """die_with's race: the caller died before the death signal was set; the child ends."""
+    from accelprobe import _child
+
+    ended: list[bool] = []
+    monkeypatch.setattr(_child, "_death_signal", lambda: True)  # not on this test process
+    monkeypatch.setattr(_child, "_exit_group", lambda: ended.append(True))
+    _child.die_with(os.getppid())
+    assert ended == []
+    _child.die_with(-1)  # no process has that parent
+    assert ended == [True]
+
+
+def test_host_state_goes_back_once_also_in_a_forked_child() -> None:
+    """In this process: what _host's after-fork hook does in a child forked mid-probe."""
+    import logging
+    import warnings
+
+    root = logging.getLogger()
+    plain, patched = logging.NullHandler(), logging.NullHandler()
+    own_close = patched.close
+    setattr(patched, "close", own_close)  # noqa: B010 - a handler with its own close
+    root.addHandler(plain)
+    root.addHandler(patched)
+    junk = object()  # anything can be appended to root.handlers: it is left alone
+    root.handlers.append(junk)  # type: ignore[arg-type]
+    stdout, filters = sys.stdout, list(warnings.filters)
+    try:
+        host = _host.Host(_host.Capture(sys.stdout, warnings.showwarning))
+        host.__enter__()
+        assert sys.stdout is host.capture
+        assert "close" in vars(plain)
+        _host._after_fork()  # as in a child forked now: the probing thread is gone
+        assert sys.stdout is stdout
+        assert warnings.filters == filters
+        assert "close" not in vars(plain)
+        assert vars(patched)["close"] == own_close
+        host.__exit__(None, None, None)  # given back already: nothing more to do
+        assert sys.stdout is stdout
+        assert root.handlers[-1] is junk
+    finally:
+        root.handlers.remove(junk)  # type: ignore[arg-type]
+        root.removeHandler(plain)
+        root.removeHandler(patched)

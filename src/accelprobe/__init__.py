@@ -65,7 +65,9 @@ if not TYPE_CHECKING:  # pragma: no branch - False only for type checkers, which
     def __getattr__(name: str) -> object:
         """Resolve ``__version__``, ``BackendInfo``, ``ModelClass`` and ``Accelerator`` lazily."""
         if name == "__version__":  # read as detection reads metadata: no importlib.metadata
-            return installed_version("accelprobe") or "0+unknown"
+            from accelprobe._version import own_version  # this copy's, even from a wheel
+
+            return own_version() or installed_version("accelprobe") or "0+unknown"
         if name in {"BackendInfo", "ModelClass", "Accelerator"}:
             from accelprobe import backends
 

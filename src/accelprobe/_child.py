@@ -1,7 +1,9 @@
 """Run a command in a child process that cannot take the caller down.
 
 The child gets a process group of its own, its output is read under a cap until it ends or
-a deadline passes, and then the whole group (any grandchild too) is killed.
+a deadline passes, and then the whole group (any grandchild too) is killed. The child dies
+with its caller (``die_with``), even one killed by ``SIGKILL``; a caller that unwinds (a
+signal handler that raises) kills the group on its way out.
 """
 
 from __future__ import annotations
@@ -11,17 +13,67 @@ import os
 import selectors
 import signal
 import subprocess
+import sys
 import time
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover - seen by type checkers only
     from typing import Any
 
-__all__ = ["run_child"]
+__all__ = ["START_ERRORS", "die_with", "run_child"]
+
+START_ERRORS = (OSError, RuntimeError, ValueError, subprocess.SubprocessError)
+"""What starting a child can raise: a missing interpreter, a NUL in an argument, a
+subinterpreter that may not start processes (``RuntimeError``), a failed ``exec``."""
 
 _CAP = 1 << 20  # bytes of a child's stdout, and of its stderr, that are kept
 _POLL = 0.05  # seconds between checks that the child is still running
 _GRACE = 1.0  # seconds past the deadline to read what an exited child left, or to reap one
+_PR_SET_PDEATHSIG = 1  # Linux's prctl(2) option: the signal a process gets when its parent dies
+
+
+def _death_signal() -> bool:
+    """Linux: ask the kernel to ``SIGKILL`` this process when its parent dies."""
+    if not sys.platform.startswith("linux"):  # pragma: no cover - Linux alone has prctl
+        return False
+    try:
+        import ctypes
+
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+        return bool(prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0) == 0)
+    except (OSError, AttributeError, ImportError):  # pragma: no cover - a libc without it
+        return False
+
+
+def _watch(parent: int) -> None:  # pragma: no cover - where prctl is missing
+    """Exit, this process's group with it, once ``parent`` is no longer the parent."""
+    while os.getppid() == parent:
+        time.sleep(_POLL)
+    _exit_group()
+
+
+def _exit_group() -> None:  # pragma: no cover - it ends the process before coverage saves
+    """End this process and its group at once: the caller that wanted them is gone."""
+    killpg = getattr(os, "killpg", None)
+    if killpg is not None:  # Windows has no process groups
+        with contextlib.suppress(OSError):
+            killpg(0, signal.SIGKILL)
+    os._exit(1)
+
+
+def die_with(parent: int) -> None:
+    """In a child: die when ``parent``, the caller that started it, is gone.
+
+    Run first in the child. On Linux the kernel kills the child when the caller dies
+    (``PR_SET_PDEATHSIG``), even by ``SIGKILL``; elsewhere a daemon thread watches
+    ``os.getppid()``. A caller already gone before that was set (the race) ends it now.
+    """
+    if not _death_signal():  # pragma: no cover - where prctl is missing
+        import threading
+
+        threading.Thread(target=_watch, args=(parent,), daemon=True).start()
+    if os.getppid() != parent:
+        _exit_group()
 
 
 def _kill_group(process: subprocess.Popen[bytes]) -> None:

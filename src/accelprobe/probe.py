@@ -22,14 +22,15 @@ import tempfile
 import warnings
 
 from accelprobe import backends
-from accelprobe._advice import error_text, one_line
-from accelprobe._child import run_child
+from accelprobe._advice import error_text
+from accelprobe._child import START_ERRORS, run_child
 from accelprobe._facts import RUNTIMES, lock_renewer
+from accelprobe._host import Capture, Host
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover - seen by type checkers only
     from types import ModuleType
-    from typing import Any, Callable, TextIO
+    from typing import Any
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -77,7 +78,6 @@ DEVICES: dict[str, tuple[str, ...]] = {
 """Which device words each provider or device name answers to (see the README's table)."""
 
 _MARK = "accelprobe-probe-result:"
-_SAID_CAP = 1 << 16  # characters a runtime may print or warn during an in-process probe
 # (key, verify, isolated, timeout) -> (the detection it was made under, the result);
 # refresh() replaces detections, so a result made before it is never returned after it.
 _results: dict[tuple[str, bool, bool, float], tuple[backends.Detection, ProbeResult]] = {}
@@ -139,80 +139,6 @@ def _words(name: str) -> tuple[str, ...]:
     return DEVICES.get(name) or DEVICES.get(name.split(".", 1)[0].split(":", 1)[0], ())
 
 
-# --- the host's state, while a runtime runs in this process --------------------------------
-
-
-class _Capture:
-    """The host's ``sys.stdout`` and ``warnings.showwarning`` while a probe runs.
-
-    What the probing thread prints or warns is kept (the runtime's own explanation of a
-    fallback); what any other thread prints or warns goes where it always went.
-    """
-
-    def __init__(self, stream: Any, show: Callable[..., None]) -> None:
-        self.stream = stream
-        self.show = show
-        self.thread = _thread.get_ident()
-        self.said: list[str] = []
-        self.size = 0
-
-    def keep(self, text: str) -> None:
-        if self.size < _SAID_CAP:
-            self.said.append(text[: _SAID_CAP - self.size])
-            self.size += len(self.said[-1])
-
-    def write(self, text: str) -> int:
-        if _thread.get_ident() != self.thread:
-            return int(self.stream.write(text))
-        self.keep(text)
-        return len(text)
-
-    def flush(self) -> None:
-        if _thread.get_ident() != self.thread:
-            self.stream.flush()
-
-    def warn(  # noqa: PLR0913, PLR0917 - warnings.showwarning's signature
-        self,
-        message: Warning | str,
-        category: type[Warning],
-        filename: str,
-        lineno: int,
-        file: TextIO | None = None,
-        line: str | None = None,
-    ) -> None:
-        if _thread.get_ident() != self.thread:
-            self.show(message, category, filename, lineno, file, line)
-        else:
-            self.keep(f"\n{error_text(message, typed=False)}\n")
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.stream, name)
-
-    def since(self, start: int) -> str:
-        return one_line("".join(self.said[start:]))
-
-
-def _logging_state() -> tuple[Any, ...]:
-    """The root logger's handlers, filters and level, and logging.disable()'s level."""
-    logging = sys.modules.get("logging")
-    if logging is None:  # a fresh logging module's state
-        return ([], [], 30, 0)
-    root = logging.getLogger()
-    return (list(root.handlers), list(root.filters), root.level, root.manager.disable)
-
-
-def _restore_logging(state: tuple[Any, ...]) -> None:
-    """Undo what a runtime did to the root logger (``basicConfig``) and ``logging.disable``."""
-    logging = sys.modules.get("logging")
-    if logging is not None and _logging_state() != state:
-        root = logging.getLogger()
-        handlers, filters, level, disable = state
-        root.handlers[:] = handlers
-        root.filters[:] = filters
-        root.setLevel(level)
-        logging.disable(disable)
-
-
 # --- the runtimes, probed in this process --------------------------------------------------
 
 
@@ -247,7 +173,7 @@ def _checked(value: float) -> str:
     return "" if value == 3.0 else f"computed {value} instead of 3.0"  # noqa: PLR2004
 
 
-def _run_onnxruntime(onnxruntime: ModuleType, provider: str, capture: _Capture) -> tuple[bool, str]:
+def _run_onnxruntime(onnxruntime: ModuleType, provider: str, capture: Capture) -> tuple[bool, str]:
     """Run the model with only ``provider``; its profile says which provider ran the node."""
     import numpy as np
 
@@ -279,7 +205,7 @@ def _run_onnxruntime(onnxruntime: ModuleType, provider: str, capture: _Capture) 
     return False, f"{fell}: {said}" if said else fell
 
 
-def _probe_onnxruntime(verify: bool, capture: _Capture) -> tuple[str | None, list[dict[str, Any]]]:
+def _probe_onnxruntime(verify: bool, capture: Capture) -> tuple[str | None, list[dict[str, Any]]]:
     import onnxruntime
 
     devices = []
@@ -307,7 +233,7 @@ def _run_openvino(openvino: ModuleType, core: Any, device: str) -> tuple[bool, s
     return False, f"ran on {', '.join(executed) or 'no device'} instead"
 
 
-def _probe_openvino(verify: bool, _capture: _Capture) -> tuple[str | None, list[dict[str, Any]]]:
+def _probe_openvino(verify: bool, _capture: Capture) -> tuple[str | None, list[dict[str, Any]]]:
     import openvino
 
     core = openvino.Core()
@@ -332,7 +258,7 @@ def _run_torch(torch: ModuleType, device: str) -> tuple[bool, str]:
     return False, f"ran on {result.device} instead"
 
 
-def _probe_ipex(verify: bool, _capture: _Capture) -> tuple[str | None, list[dict[str, Any]]]:
+def _probe_ipex(verify: bool, _capture: Capture) -> tuple[str | None, list[dict[str, Any]]]:
     import intel_extension_for_pytorch as ipex
     import torch
 
@@ -367,25 +293,17 @@ _PROBES = {"onnxruntime": _probe_onnxruntime, "openvino": _probe_openvino, "ipex
 def _probe_here(key: str, verify: bool) -> dict[str, Any]:
     """Probe ``key``'s runtime in this process, as a JSON-ready dict.
 
-    The host's ``sys.stdout``, warnings filters and hook, and root logger are put back as
-    they were, whatever the runtime did to them; the caller holds ``_lock``.
+    The host's ``sys.stdout``, warnings filters and hook, and root logger (its handlers
+    kept open) are put back as they were, whatever the runtime did to them, also in a
+    child forked meanwhile (``_host.Host``); the caller holds ``_lock``.
     """
-    capture = _Capture(sys.stdout, warnings.showwarning)
-    logged = _logging_state()
+    capture = Capture(sys.stdout, warnings.showwarning)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("always")  # a runtime's fallback warning, every time
-            warnings.showwarning = capture.warn
-            if capture.stream is not None:  # pythonw has no stdout to print to
-                sys.stdout = capture
+        with Host(capture):
             version, devices = _PROBES[key](verify, capture)
     except Exception as error:  # noqa: BLE001 - the probe reports, it never raises
         reason = f"importing or asking {key} failed: {error_text(error)}"
         return _failed(reason, verify)
-    finally:
-        sys.stdout = capture.stream
-        warnings.showwarning = capture.show
-        _restore_logging(logged)
     names = ", ".join(device["name"] for device in devices) or "nothing"
     reason = f"{key} offers {names}"
     return {
@@ -404,11 +322,14 @@ def _failed(reason: str, verify: bool) -> dict[str, Any]:
 
 # --- in a child process ------------------------------------------------------------------
 
-# sys.path comes in a file, not argv: argv is limited (128 KiB for one argument on Linux).
+# sys.path comes in a file, not argv (at most 128 KiB for one argument on Linux); the child
+# dies with its caller (argv[4]) before it imports the runtime.
 _CHILD = (
     "import json, sys\n"
     "with open(sys.argv[1], encoding='utf-8') as stream:\n"
     "    sys.path[:] = json.load(stream)\n"
+    "from accelprobe._child import die_with\n"
+    "die_with(int(sys.argv[4]))\n"
     "from accelprobe.probe import _MARK, _probe_here\n"
     "result = _probe_here(sys.argv[2], sys.argv[3] == 'verify')\n"
     "sys.stdout.write('\\n' + _MARK + json.dumps(result) + '\\n')\n"
@@ -502,25 +423,26 @@ def _probe_child(key: str, verify: bool, timeout: float) -> dict[str, Any]:
     """Probe ``key`` in a fresh interpreter with this one's ``sys.path``.
 
     The child's temporary files (the verify profile's too) go in a folder of its own,
-    removed afterwards whether the child finished, crashed or was killed.
+    removed afterwards whether the child finished, crashed or was killed, and when a
+    signal handler of the caller raises. The child dies with its caller, even a killed one.
     """
     entries: list[object] = list(sys.path)  # anything can be appended to sys.path
     path = [entry for entry in entries if isinstance(entry, str)]
+    folder = ""
     try:
         folder = tempfile.mkdtemp(prefix="accelprobe-")
-    except OSError as error:
-        return _failed(f"the {key} probe could not start: {error_text(error, typed=False)}", verify)
-    try:
         path_file = os.path.join(folder, "path.json")
         with open(path_file, "w", encoding="utf-8") as stream:
             json.dump(path, stream)
         env = {**os.environ, "TMPDIR": folder, "TEMP": folder, "TMP": folder}
-        command = [sys.executable or "", "-I", "-c", _CHILD, path_file, key, "verify" * verify]
+        mode, caller = "verify" * verify, str(os.getpid())
+        command = [sys.executable or "", "-I", "-c", _CHILD, path_file, key, mode, caller]
         status, out, err = run_child(command, env, timeout)
-    except (OSError, ValueError) as error:
+    except START_ERRORS as error:  # never an exception, whatever kept the child from starting
         return _failed(f"the {key} probe could not start: {error_text(error, typed=False)}", verify)
     finally:
-        shutil.rmtree(folder, ignore_errors=True)
+        if folder:  # pragma: no branch - empty only where mkdtemp raised (returned above)
+            shutil.rmtree(folder, ignore_errors=True)
     lines = [line for line in out.split("\n") if line.startswith(_MARK)]
     if not lines:
         if status is None:

@@ -3,9 +3,9 @@
 Exit status: 0 success; 1 a backend named by ``--require``, the accelerator asked for
 with ``--select``, or any accelerator with the ``--device`` asked for, is not available;
 2 bad usage; 120 the output could not be written (a closed standard output, a broken
-pipe, a full disk), the status Python itself exits with when it cannot flush standard
-output. Text that the output's encoding cannot represent is
-written with backslash escapes; ``--json`` is plain ASCII.
+pipe, a full disk, a non-blocking pipe that takes nothing for a minute), the status Python
+itself exits with when it cannot flush standard output. Text that the output's encoding
+cannot represent is written with backslash escapes; ``--json`` is plain ASCII.
 
 The plain report reads what detection found and the metadata of a few related
 distributions. It imports no backend, and neither ``argparse`` nor ``json``: each costs
@@ -41,8 +41,10 @@ SCHEMA = 3
 _PACKAGES = ("optimum", "transformers", "torch", "numpy")
 _IMPLEMENTATIONS = {"cpython": "CPython", "pypy": "PyPy"}
 _UNWRITABLE = 120
+_STALL = 60.0  # seconds a non-blocking output may take nothing before the report gives up
 _WIDTH = 80
 _MIN_WIDTH = 40
+_MAX_DIGITS = 5  # of a COLUMNS that counts: up to 99,999 columns
 # --- what the report says ------------------------------------------------------------------
 
 
@@ -272,9 +274,14 @@ def _isatty(stream: TextIO | None) -> bool:
 
 
 def _width(stream: TextIO | None) -> int:
-    """``COLUMNS`` when set, else the terminal's width, else 80; never under 40."""
+    """``COLUMNS`` when set, else the terminal's width, else 80; never under 40.
+
+    ``COLUMNS`` counts only as a plain number: ASCII digits, at most ``_MAX_DIGITS`` of
+    them (``\u00b2``, other scripts' digits and endless ones are ignored).
+    """
     columns = os.environ.get("COLUMNS", "").strip()
-    if columns.isdigit() and int(columns) > 0:
+    plain = columns.isascii() and columns.isdigit() and len(columns) <= _MAX_DIGITS
+    if plain and int(columns) > 0:
         return max(int(columns), _MIN_WIDTH)
     if stream is not None and _isatty(stream):
         try:
@@ -433,20 +440,64 @@ def _silence(stream: TextIO | None) -> None:
         return
 
 
-def _put(stream: TextIO | None, text: str) -> bool:
-    """Write ``text`` and a newline and flush; False where there is no stream.
+def _write_all(fd: int, data: bytes) -> None:
+    """Write every byte of ``data`` to ``fd``, or raise ``OSError``.
 
-    What the stream's encoding cannot represent is written with backslash escapes.
+    A non-blocking descriptor (a pipe another program set ``O_NONBLOCK`` on) takes part
+    of it, or nothing, at a time: wait until it is writable again, at most ``_STALL``
+    seconds without progress.
+    """
+    view = memoryview(data)
+    stalled = 0.0
+    while view:
+        try:
+            written = os.write(fd, view)
+        except BlockingIOError:
+            written = 0
+        if written:
+            view, stalled = view[written:], 0.0
+            continue
+        if stalled >= _STALL:
+            raise BlockingIOError
+        import select
+        import time
+
+        started = time.monotonic()
+        try:
+            select.select([], [fd], [], _STALL - stalled)
+        except (OSError, ValueError):  # pragma: no cover - Windows cannot select() on pipes
+            time.sleep(0.01)
+        stalled += time.monotonic() - started
+
+
+def _put(stream: TextIO | None, text: str) -> bool:
+    """Write ``text`` and a newline, every byte of it; False where there is no stream.
+
+    What the stream's encoding cannot represent is written with backslash escapes. A
+    stream with a file descriptor is flushed and then written past (``_write_all``): its
+    own writes lose or refuse what a non-blocking descriptor does not take at once.
     """
     if stream is None:
         return False
     text += "\n"
+    encoding = getattr(stream, "encoding", None) or "ascii"
     try:
-        stream.write(text)
+        fd = stream.fileno()
+    except (OSError, ValueError):  # not a file (io.StringIO): its own write is whole
+        fd = -1
+    if fd < 0 or os.name == "nt":  # Windows: the stream translates newlines
+        try:
+            stream.write(text)
+        except UnicodeEncodeError:
+            stream.write(text.encode(encoding, "backslashreplace").decode(encoding))
+        stream.flush()
+        return True
+    try:
+        data = text.encode(encoding, getattr(stream, "errors", None) or "strict")
     except UnicodeEncodeError:
-        encoding = getattr(stream, "encoding", None) or "ascii"
-        stream.write(text.encode(encoding, "backslashreplace").decode(encoding))
+        data = text.encode(encoding, "backslashreplace")
     stream.flush()
+    _write_all(fd, data)
     return True
 
 

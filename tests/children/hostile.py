@@ -277,6 +277,16 @@ def probe_isolated(result: dict[str, Any], *, verify: bool, timeout: float) -> N
     result["grew"] = audit.grew()
 
 
+def leave_on(_result: dict[str, Any], *, signal_name: str) -> None:
+    """A handler of ``signal_name`` that raises ``SystemExit``, as a service's main loop has."""
+    import signal
+
+    def leave(number: int, _frame: object) -> None:
+        raise SystemExit(128 + number)
+
+    signal.signal(getattr(signal, signal_name), leave)
+
+
 def extend_path(_result: dict[str, Any], *, prefix: str, count: int) -> None:
     """``count`` more sys.path entries, ``prefix`` and a number each."""
     sys.path.extend(prefix + str(i) for i in range(count))
@@ -326,3 +336,91 @@ def probes_from_threads(result: dict[str, Any]) -> None:
     result["showwarning"] = warnings.showwarning is showwarning
     now = (list(root.handlers), list(root.filters), root.level, root.manager.disable)
     result["logging"] = now == state
+
+
+def _host_state() -> dict[str, Any]:
+    """What a probe must leave as it was: stdout, warnings, the root logger and its handlers."""
+    import logging
+    import warnings
+
+    root = logging.getLogger()
+    return {
+        "stdout": id(sys.stdout),
+        "showwarning": id(warnings.showwarning),
+        "filters": repr(warnings.filters),
+        "handlers": [id(handler) for handler in root.handlers],
+        "filters_of_root": [id(found) for found in root.filters],
+        "level": root.level,
+        "disable": root.manager.disable,
+        "open": [
+            getattr(getattr(handler, "stream", None), "closed", None) is False
+            for handler in root.handlers
+        ],
+    }
+
+
+def log_to_a_file(_result: dict[str, Any], *, path: str) -> None:
+    """The host logs to ``path`` (``mode="w"``) and to stderr, at INFO; it logs ``before``."""
+    import logging
+
+    logging.basicConfig(filename=path, filemode="w", level=logging.INFO, format="%(message)s")
+    logging.getLogger().addHandler(logging.StreamHandler(sys.stderr))
+    logging.getLogger("host").info("before")
+
+
+def probe_under_basic_config(result: dict[str, Any]) -> None:
+    """An in-process probe of a runtime that calls ``basicConfig(force=True)``; then ``after``.
+
+    ``same``: whether the host's state (``_host_state``) is as before; ``open``: whether its
+    handlers' streams are open; ``ok``: the probe's.
+    """
+    import logging
+
+    from accelprobe import probe
+
+    before = _host_state()
+    result["ok"] = probe.probe("onnxruntime").ok
+    after = _host_state()
+    result["same"] = before == after or {"before": before, "after": after}
+    result["open"] = after["open"]
+    logging.getLogger("host").info("after")
+    for handler in logging.getLogger().handlers:
+        handler.flush()
+
+
+def fork_mid_probe(result: dict[str, Any], *, gate: str) -> None:
+    """Another thread forks while an in-process probe waits at the runtime's gate.
+
+    ``child``: whether the forked child found the host's state (``_host_state``) as it was
+    before the probe; ``ok``: the probe's, in this process, after the fork.
+    """
+    import json
+    import os
+    import threading
+    import time
+
+    from accelprobe import probe
+
+    before = _host_state()
+    found: dict[str, Any] = {}
+    thread = threading.Thread(target=lambda: found.update(ok=probe.probe("onnxruntime").ok))
+    thread.start()
+    for _ in range(1200):  # a minute at most
+        if os.path.exists(gate + ".in"):
+            break
+        time.sleep(0.05)
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: the probing thread is gone, the host's state must be back
+        state = _host_state()
+        os.write(write, json.dumps(state == before or {"child": state}).encode())
+        os._exit(0)
+    os.close(write)
+    with os.fdopen(read, encoding="utf-8") as stream:
+        result["child"] = json.loads(stream.read())
+    os.waitpid(pid, 0)
+    with open(gate + ".out", "w"):
+        pass
+    thread.join()
+    result["ok"] = found.get("ok")
+    result["parent"] = _host_state() == before

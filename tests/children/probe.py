@@ -91,3 +91,54 @@ def refresh(_result: dict[str, Any]) -> None:
     import accelprobe
 
     accelprobe.refresh()
+
+
+def probe_where_no_child_starts(result: dict[str, Any], *, folder: str) -> None:
+    """``probe("ort", isolated=True)`` where no process can start, as ``reason`` and ``how``.
+
+    In a subinterpreter where the interpreter offers one that refuses ``subprocess``
+    (``_xxsubinterpreters``, 3.9 to 3.12: ``RuntimeError``), ``how`` is ``subinterpreter``;
+    elsewhere (3.13's may start processes, PyPy has none) ``subprocess.Popen`` raises as
+    it does there, and ``how`` is ``patched``.
+    """
+    import importlib
+    import json
+    import os
+
+    try:
+        interpreters = importlib.import_module("_xxsubinterpreters")
+    except ImportError:
+        import subprocess
+
+        from accelprobe import probe
+
+        def refuse(*_args: object, **_kwargs: object) -> None:
+            msg = "subprocess not supported for isolated subinterpreters"
+            raise RuntimeError(msg)
+
+        setattr(subprocess, "Popen", refuse)  # noqa: B010 - what cannot be built here
+        result["how"] = "patched"
+        result["reason"] = probe.probe("ort", isolated=True).reason
+        return
+    out = os.path.join(folder, "reason.json")
+    code = (
+        f"import json, sys\nsys.path[:] = {sys.path!r}\nfrom accelprobe import probe\n"
+        "try:\n    said = probe.probe('ort', isolated=True).reason\n"
+        "except BaseException as error:\n    said = f'raised {type(error).__name__}: {error}'\n"
+        f"with open({out!r}, 'w', encoding='utf-8') as stream:\n    json.dump(said, stream)\n"
+    )
+    interpreter = interpreters.create()
+    try:
+        interpreters.run_string(interpreter, code)
+    finally:
+        interpreters.destroy(interpreter)
+    result["how"] = "subinterpreter"
+    with open(out, encoding="utf-8") as stream:
+        result["reason"] = json.load(stream)
+
+
+def death_signal(result: dict[str, Any]) -> None:
+    """Whether this process could ask to be killed when its parent dies, as ``set``."""
+    from accelprobe import _child
+
+    result["set"] = _child._death_signal()

@@ -24,6 +24,8 @@ def start() -> str:  # noqa: C901, PLR0912 - one branch per behaviour
     if mode == "unprintable":
         raise Unprintable
     if mode == "hang":
+        if "FAKE_PIDFILE" in os.environ:  # this process's pid, for a test that kills its caller
+            _write_pid(os.environ.pop("FAKE_PIDFILE"), os.getpid())
         time.sleep(600)
     if mode == "exit":
         os._exit(3)
@@ -47,8 +49,7 @@ def start() -> str:  # noqa: C901, PLR0912 - one branch per behaviour
             start_new_session=mode == "escaped",
         )
         _held.append(held)
-        with open(os.environ.pop("FAKE_PIDFILE"), "w") as stream:
-            stream.write(str(held.pid))
+        _write_pid(os.environ.pop("FAKE_PIDFILE"), held.pid)
         if mode == "grandchild":
             time.sleep(600)
     if mode in ("crash-after", "exit-after"):
@@ -67,7 +68,33 @@ def start() -> str:  # noqa: C901, PLR0912 - one branch per behaviour
         atexit.register(die)
     if mode == "noisy":
         _noisy()
+    if mode == "basicconfig":
+        _basic_config()
     return mode
+
+
+def _write_pid(path: str, pid: int) -> None:
+    """Write ``pid`` to ``path`` whole: a reader never sees half of it."""
+    with open(path + ".part", "w") as stream:
+        stream.write(str(pid))
+    os.replace(path + ".part", path)
+
+
+def _basic_config() -> None:
+    """``logging.basicConfig(force=True)``, as some runtimes' imports do; then, with
+    ``FAKE_GATE``, write ``GATE.in`` and wait (a minute at most) until ``GATE.out`` exists."""
+    import logging
+
+    logging.basicConfig(force=True, level=logging.DEBUG, format="fake runtime: %(message)s")
+    logging.getLogger("fake").warning("configured logging")
+    gate = os.environ.get("FAKE_GATE")
+    if gate:
+        with open(gate + ".in", "w"):
+            pass
+        for _ in range(1200):
+            if os.path.exists(gate + ".out"):
+                break
+            time.sleep(0.05)
 
 
 def _noisy() -> None:
