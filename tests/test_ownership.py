@@ -203,7 +203,9 @@ def editable(tmp_path: Path, style: str) -> tuple[Path, Hook]:
         }
     elif style == "setuptools-path":
         files = {"__editable__.my_ort-0.1.pth": f"{source}\n"}
-    else:  # hatchling
+    elif style == "hatchling":  # editables 0.6 (hatchling 1.33), what ``pip install -e`` gets
+        files = {"_editable_impl_my_ort.pth": f"{source}\n"}
+    else:  # hatchling with editables 0.5
         files = {"_my_ort.pth": f"{source}\n"}
     record = "".join(f"{name},,\n" for name in files)
     site = build(
@@ -220,7 +222,9 @@ def editable(tmp_path: Path, style: str) -> tuple[Path, Hook]:
     return site, partial(common.add_site_dir, folder=str(site))
 
 
-@pytest.mark.parametrize("style", ["setuptools-finder", "setuptools-path", "hatchling"])
+@pytest.mark.parametrize(
+    "style", ["setuptools-finder", "setuptools-path", "hatchling", "hatchling-editables-0.5"]
+)
 def test_editable_install_under_an_unlisted_name(tmp_path: Path, style: str) -> None:
     site, before = editable(tmp_path, style)
     found = info(detect(site, cwd=tmp_path, before=before), "onnxruntime")

@@ -378,7 +378,8 @@ def _pth_owner(scan: Scan, folder: str, location: str, parts: list[str]) -> Dist
 
     setuptools writes ``__editable__.NAME-VERSION.pth`` (a path, or an import of its
     ``__editable___NAME_VERSION_finder.py`` whose ``MAPPING`` names each package's folder);
-    hatchling writes ``_NAME.pth``; both list it in the distribution's ``RECORD``.
+    hatchling writes ``_editable_impl_NAME.pth`` (``_NAME.pth`` before editables 0.6); each
+    lists it in the distribution's ``RECORD``, which decides the owner.
     """
     top = os.path.join(_site_of(location, parts) or location, parts[0])
     site = os.path.dirname(top)
@@ -420,22 +421,21 @@ def _finder_mapping(text: str, top: str) -> list[str]:
 def _owner_of_file(scan: Scan, folder: str, name: str) -> Dist | None:
     """The editable install in ``folder`` whose ``RECORD`` lists the file ``name``.
 
-    The file's name tells which (``__editable__.my_ort-1.0.pth``, ``_my_ort.pth``,
-    ``__editable___my_ort_1_0_finder.py``), and its ``direct_url.json`` must say editable:
-    a ``.pth`` file alone maps a folder, not the packages someone put there.
+    Never guessed from the file's name, which each installer spells its own way
+    (``__editable__.my_ort-1.0.pth``, ``_editable_impl_my_ort.pth``, ``_my_ort.pth``): the
+    distributions whose ``direct_url.json`` says editable are asked, a ``.pth`` file alone
+    maps a folder, not the packages someone put there.
     """
-    stem = name.removeprefix("__editable__").strip("._").partition("-")[0]
-    stem = stem.removesuffix("_finder.py").removesuffix(".pth")
-    words = stem.lower().split("_")
-    for count in range(len(words), 0, -1):
-        for entry in metadata_entries(folder, "_".join(words[:count])):
-            info = os.path.join(folder, entry)
-            record = scan.read_text(os.path.join(info, "RECORD"), RECORD_LIMIT)
-            if record is None or f"\n{name}," not in f"\n{record}" or not _editable(scan, info):
-                continue
-            version, _ = read_metadata(scan, info)
-            if version is not None:
-                return Dist(project(entry).replace("_", "-"), version, folder, entry)
+    for entry in metadata_entries(folder):
+        info = os.path.join(folder, entry)
+        if not _editable(scan, info):
+            continue
+        record = scan.read_text(os.path.join(info, "RECORD"), RECORD_LIMIT)
+        if record is None or f"\n{name}," not in f"\n{record}":
+            continue
+        version, _ = read_metadata(scan, info)
+        if version is not None:
+            return Dist(project(entry).replace("_", "-"), version, folder, entry)
     return None
 
 
