@@ -26,7 +26,17 @@ import pytest
 import accelprobe
 from accelprobe import probe
 from tests.children import audit, hostile
-from tests.fake import Hook, Tree, build, dist, installed, metadata, package, report_config
+from tests.fake import (
+    Hook,
+    Tree,
+    build,
+    dist,
+    installed,
+    metadata,
+    needed,
+    package,
+    report_config,
+)
 from tests.hostile_support import NEVER, detect, kept, make_fifo, run
 from tests.runtimes import runtimes
 
@@ -44,7 +54,8 @@ MIB = 1 << 20
 def _ort(site: Path, files: dict[str, str] | None = None) -> Path:
     """onnxruntime's package and a dist-info holding ``files`` (RECORD and top_level.txt)."""
     info = {"RECORD": "onnxruntime/__init__.py,,\n", "top_level.txt": "onnxruntime\n"}
-    build(site, {ORT_INFO: {**info, **(files or {})}, **package("onnxruntime")})
+    tree: Tree = {ORT_INFO: {**info, **(files or {})}, **package("onnxruntime")}
+    build(site, {**tree, **needed("onnxruntime")})
     return site / ORT_INFO
 
 

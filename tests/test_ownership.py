@@ -17,6 +17,7 @@ import pytest
 from tests.children import common, ownership
 from tests.fake import (
     BACKEND_DISTS,
+    NEEDS,
     TRAP,
     Hook,
     Tree,
@@ -27,6 +28,7 @@ from tests.fake import (
     installed,
     merge,
     metadata,
+    needed,
     package,
 )
 
@@ -49,10 +51,16 @@ def digest(content: str) -> str:
 
 
 def wheel(name: str, version: str, files: dict[str, str], *, on_disk: bool = True) -> Tree:
-    """A wheel-style install whose RECORD lists ``files`` (path -> content) with hashes."""
+    """A wheel-style install whose RECORD lists ``files`` (path -> content) with hashes.
+
+    With the metadata of what the module it ships needs to import (``fake.NEEDS``).
+    """
     record = "".join(f"{path},{digest(text)},{len(text)}\n" for path, text in files.items())
     entry = f"{name.replace('-', '_')}-{version}.dist-info"
     tree: Tree = {entry: {"METADATA": metadata(name, version), "RECORD": record}}
+    for module in NEEDS:  # and what the import of the module it ships needs
+        if f"{module.replace('.', '/')}/__init__.py" in files:
+            tree = merge(tree, needed(module, but=name))
     if on_disk:
         for path, text in files.items():
             *folders, file = path.split("/")
@@ -217,6 +225,13 @@ def editable(tmp_path: Path, style: str) -> tuple[Path, Hook]:
                 "RECORD": record,
                 "direct_url.json": direct_url,
             },
+            # another editable install, first in the folder, whose RECORD lists other files
+            "acme_tool-2.0.dist-info": {
+                "METADATA": metadata("acme-tool", "2.0"),
+                "RECORD": "_editable_impl_acme_tool.pth,,\n",
+                "direct_url.json": direct_url,
+            },
+            **needed("onnxruntime"),
         },
     )
     return site, partial(common.add_site_dir, folder=str(site))
@@ -307,6 +322,43 @@ def test_ipex_with_its_torch_is_available(tmp_path: Path) -> None:
     )
     result = detect(build(tmp_path / "site", tree), cwd=tmp_path)
     assert result["flags"]["ipex"]
+
+
+# --- what an import needs, as far as metadata can tell ---------------------------------------
+
+INTEL = ("optimum-intel", "2.2.0", "optimum.intel")
+ONNX = ("optimum-onnx", "0.1.0", "optimum.onnxruntime")
+
+
+@pytest.mark.parametrize(
+    ("tree", "key", "lacking"),
+    [
+        (dist("openvino", "2026.4.1", "openvino", needs=False), "openvino", "numpy"),
+        (dist("onnxruntime", "1.32.0", "onnxruntime", needs=False), "onnxruntime", "numpy"),
+        # a namespace optimum/ with no optimum distribution is a missing parent
+        (dist(*INTEL, needs=False), "optimum-intel", "optimum and transformers"),
+        (merge(dist(*ONNX, needs=False), dist("optimum", "2.3.0")), "optimum-onnx", "transformers"),
+        # optimum 1.x ships optimum.onnxruntime itself, and needs transformers all the same
+        (
+            dist("optimum", "1.27.0", "optimum.onnxruntime", needs=False),
+            "optimum-onnx",
+            "transformers",
+        ),
+    ],
+    ids=["openvino", "onnxruntime", "optimum-intel", "optimum-onnx", "optimum-1"],
+)
+def test_a_backend_whose_import_needs_what_is_not_installed(
+    tmp_path: Path, tree: Tree, key: str, lacking: str
+) -> None:
+    """pip install --no-deps: found and owned, but its import would fail; metadata says so."""
+    site = build(tmp_path / "site", tree)
+    result = detect(site, cwd=tmp_path, after=ownership.statuses)
+    status, reason, remedy = result["d"][key]
+    assert result["flags"][key] is False
+    assert status == "unusable"
+    command = "pip install " + lacking.replace(" and ", " ")
+    assert f"needs {lacking}, not installed, so it cannot be imported ({command})" in reason
+    assert remedy == f"install what it needs: {command}"
 
 
 # --- accelerators need their optimum integration -------------------------------------------
@@ -412,6 +464,7 @@ def test_optimum_without_file_lists_counts(tmp_path: Path) -> None:
     tree = merge(
         {"optimum-1.2.dist-info": {"METADATA": metadata("optimum", "1.2")}},
         package("optimum.onnxruntime"),
+        needed("optimum.onnxruntime", but="optimum"),
     )
     found = info(detect(build(tmp_path / "site", tree), cwd=tmp_path), "optimum-onnx")
     assert (found["available"], found["distribution"]) == (True, "optimum")
@@ -431,7 +484,8 @@ def test_metadata_in_a_zip(tmp_path: Path, members: dict[str, str], reason: str 
         bundle.writestr("openvino/__init__.py", "")
         for name, content in members.items():
             bundle.writestr(name, content)
-    found = info(detect(archive, cwd=tmp_path), "openvino")
+    numpy = build(tmp_path / "numpy", needed("openvino"))
+    found = info(detect(archive, numpy, cwd=tmp_path), "openvino")
     assert found["available"] is (reason is None)
     if reason:
         assert reason in found["reason"]

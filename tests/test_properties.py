@@ -11,7 +11,7 @@ from packaging.specifiers import SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 import accelprobe
-from tests.fake import build, package
+from tests.fake import Tree, build, needed, package
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -47,7 +47,8 @@ def valid_specifier(text: str) -> bool:
 def install(site: Path, version: str | bytes) -> None:
     shutil.rmtree(site)
     text = version if isinstance(version, bytes) else f"Name: openvino\nVersion: {version}\n"
-    build(site, {"openvino-1.0.dist-info": {"METADATA": text}, **package("openvino")})
+    tree: Tree = {"openvino-1.0.dist-info": {"METADATA": text}, **package("openvino")}
+    build(site, {**tree, **needed("openvino")})
     accelprobe.refresh()
 
 

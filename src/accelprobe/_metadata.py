@@ -60,11 +60,25 @@ class Scan:
     contents are not kept beyond it. ``problems`` describes metadata that does not count.
     """
 
-    __slots__ = ("problems", "reads")
+    __slots__ = ("found", "problems", "reads")
 
     def __init__(self) -> None:
         self.reads: dict[str, tuple[bytes | None, str]] = {}
         self.problems: list[str] = []
+        self.found: dict[str, bool] = {}
+
+    def lacking(self, names: Iterable[str]) -> list[str]:
+        """Those of the distributions ``names`` not installed on ``sys.path`` (once per scan)."""
+        missing = []
+        for name in names:
+            present = self.found.get(name)
+            if present is None:
+                problems = len(self.problems)
+                present = self.found[name] = installed(self, name, search_dirs()) is not None
+                del self.problems[problems:]  # a need's own metadata is no owner's problem
+            if not present:
+                missing.append(name)
+        return missing
 
     def read(self, path: str, limit: int = READ_LIMIT) -> tuple[bytes | None, str]:
         """Read at most ``limit`` bytes of the regular file ``path``, once per scan.

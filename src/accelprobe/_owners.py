@@ -131,24 +131,34 @@ def _everywhere(scan: Scan, facts: BackendFacts, dirs: Sequence[str]) -> Iterato
 
 
 def _needs_problem(scan: Scan, facts: BackendFacts, dist: Dist) -> str:
-    """Why ``dist`` cannot be imported for what it needs, or ``''``.
+    """Why ``dist`` cannot be imported for what it needs, or ``''``: read from metadata.
 
     IPEX needs torch of its own major.minor: it does not declare torch as a dependency,
-    and refuses to import beside any other.
+    and refuses to import beside any other. Every backend needs the distributions its
+    import needs (``facts.needs``); a namespace ``optimum/`` is no ``optimum``.
     """
     needed = facts.same_minor_as
-    if needed is None:
+    if needed is not None:
+        wanted = major_minor(dist.version)
+        other = installed(scan, needed, search_dirs())
+        if other is None:
+            there = f"{needed} is not installed"
+        elif major_minor(other.version) != wanted:
+            there = f"{needed} {other.version} is installed"
+        else:
+            there = ""
+        if there:
+            return (
+                f"{dist.name} {dist.version} needs {needed} {wanted}, but {there}, "
+                "so it cannot be imported"
+            )
+    missing = scan.lacking(facts.needs)
+    if not missing:
         return ""
-    wanted = major_minor(dist.version)
-    other = installed(scan, needed, search_dirs())
-    if other is None:
-        there = f"{needed} is not installed"
-    elif major_minor(other.version) != wanted:
-        there = f"{needed} {other.version} is installed"
-    else:
-        return ""
+    which = " and ".join(missing)
     return (
-        f"{dist.name} {dist.version} needs {needed} {wanted}, but {there}, so it cannot be imported"
+        f"{dist.name} {dist.version} needs {which}, not installed, so it cannot be imported "
+        f"(pip install {' '.join(missing)})"
     )
 
 

@@ -185,3 +185,14 @@ def refreshed(result: dict[str, Any]) -> None:
     import accelprobe
 
     result["ok"] = [info.available for info in accelprobe.refresh()]
+
+
+def statuses(result: dict[str, Any]) -> None:
+    """Each backend's status, reason and remedy."""
+    import accelprobe
+
+    result["d"] = {
+        key: [found.status, found.reason, found.remedy]
+        for key in ("openvino", "onnxruntime", "ipex", "optimum-intel", "optimum-onnx")
+        for found in [accelprobe.detection(key)]
+    }
