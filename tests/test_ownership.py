@@ -324,6 +324,22 @@ def test_ipex_with_its_torch_is_available(tmp_path: Path) -> None:
     assert result["flags"]["ipex"]
 
 
+def test_pips_stash_of_an_interrupted_install_is_no_distribution(tmp_path: Path) -> None:
+    """pip killed midway through an upgrade: its stash (``~nnxruntime``) lists the files."""
+    old = wheel("onnxruntime", "1.31.1", ort_files("onnxruntime", "1.31.1"))
+    stash = {
+        name.replace("onnxruntime", "~nnxruntime", 1): content for name, content in old.items()
+    }
+    new = {"onnxruntime": {"__init__.py": TRAP}}  # the new version's first files, no dist-info
+    site = build(tmp_path / "site", {**stash, **new, **needed("onnxruntime")})
+    result = detect(site, cwd=tmp_path, after=ownership.statuses)
+    status, reason, remedy = result["d"]["onnxruntime"]
+    assert result["flags"]["onnxruntime"] is False
+    assert status == "unowned"
+    assert "~nnxruntime" not in reason
+    assert remedy == "reinstall with: pip install --force-reinstall onnxruntime"
+
+
 # --- what an import needs, as far as metadata can tell ---------------------------------------
 
 INTEL = ("optimum-intel", "2.2.0", "optimum.intel")

@@ -42,6 +42,8 @@ def remedy(found: Detection) -> str:
         return f"rename or remove {found.location}, which hides the installed package"
     if found.status == "leftover" and found.distribution is not None:
         return f"reinstall with: pip install --force-reinstall {found.distribution}"
+    if found.status == "unowned":  # files that no RECORD claims: an interrupted install
+        return f"reinstall with: pip install --force-reinstall {facts.distributions[0]}"
     if found.status == "unusable" and found.version is not None:
         from accelprobe._metadata import Scan, major_minor
 

@@ -266,11 +266,11 @@ def matching(folder: str, prefix: str, suffixes: tuple[str, ...]) -> list[str]:
 def metadata_entries(folder: str, name: str | None = None) -> list[str]:
     """The ``*.dist-info`` and ``*.egg-info`` entries in ``folder``: all, or project ``name``'s.
 
-    ``name`` is underscored (see ``underscored``).
+    ``name`` is underscored (see ``underscored``). pip's stash is never a distribution.
     """
     entries = matching(folder, name or "", INFO_SUFFIXES)
-    if name is None:
-        return entries
+    if name is None:  # pip's stash of an interrupted install (~nnxruntime-1.0.dist-info): none
+        return [entry for entry in entries if not entry.startswith("~")]
     return [entry for entry in entries if project(entry) == name]
 
 
