@@ -330,7 +330,8 @@ def test_pips_stash_of_an_interrupted_install_is_no_distribution(tmp_path: Path)
     stash = {
         name.replace("onnxruntime", "~nnxruntime", 1): content for name, content in old.items()
     }
-    new = {"onnxruntime": {"__init__.py": TRAP}}  # the new version's first files, no dist-info
+    # the new version's first files, and no dist-info
+    new: Tree = {"onnxruntime": {"__init__.py": TRAP}}
     site = build(tmp_path / "site", {**stash, **new, **needed("onnxruntime")})
     result = detect(site, cwd=tmp_path, after=ownership.statuses)
     status, reason, remedy = result["d"]["onnxruntime"]
@@ -338,6 +339,45 @@ def test_pips_stash_of_an_interrupted_install_is_no_distribution(tmp_path: Path)
     assert status == "unowned"
     assert "~nnxruntime" not in reason
     assert remedy == "reinstall with: pip install --force-reinstall onnxruntime"
+
+
+EGG_INFO = {"PKG-INFO": metadata("acme-ort", "1.0"), "top_level.txt": "onnxruntime\n"}
+
+
+@pytest.mark.parametrize(
+    ("egg", "info_files", "owner"),
+    [
+        ("acme_ort-1.0-py3.11.egg", EGG_INFO, "acme-ort 1.0"),
+        (
+            "onnxruntime-1.0-py3.11.egg",
+            {"PKG-INFO": metadata("onnxruntime", "1.0")},
+            "onnxruntime 1.0",
+        ),
+        ("acme_ort-1.0-py3.11.egg", {**EGG_INFO, "top_level.txt": "other\n"}, None),
+        ("acme_ort-1.0-py3.11.egg", {"PKG-INFO": metadata("acme-ort", "1.0")}, None),
+        ("acme_ort-1.0-py3.11.egg", {"top_level.txt": "onnxruntime\n"}, None),
+    ],
+    ids=["unlisted-name", "accepted-name", "other-top-level", "no-top-level", "no-version"],
+)
+@pytest.mark.parametrize("zipped", [True, False], ids=["zipped", "folder"])
+def test_a_module_inside_an_egg_is_owned_by_its_egg_info(
+    tmp_path: Path, egg: str, info_files: dict[str, str], owner: str | None, *, zipped: bool
+) -> None:
+    """easy_install's eggs, put on sys.path by easy-install.pth: EGG-INFO is the metadata."""
+    tree: Tree = {"EGG-INFO": dict(info_files), "onnxruntime": {"__init__.py": TRAP}}
+    if zipped:
+        path = tmp_path / egg
+        with zipfile.ZipFile(path, "w") as bundle:
+            bundle.writestr("onnxruntime/__init__.py", TRAP)
+            for name, content in info_files.items():
+                bundle.writestr(f"EGG-INFO/{name}", content)
+    else:
+        path = build(tmp_path / egg, tree)
+    numpy = build(tmp_path / "numpy", needed("onnxruntime"))
+    found = info(detect(path, numpy, cwd=tmp_path), "onnxruntime")
+    assert found["available"] is (owner is not None), found["reason"]
+    if owner is not None:
+        assert f"{found['distribution']} {found['version']}" == owner
 
 
 # --- what an import needs, as far as metadata can tell ---------------------------------------

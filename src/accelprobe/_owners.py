@@ -13,12 +13,9 @@ import sys
 from stat import S_ISREG
 
 from accelprobe._metadata import (
-    INFO_SUFFIXES,
-    READ_LIMIT,
     RECORD_LIMIT,
     Dist,
     Scan,
-    decode_metadata,
     installed,
     installed_in,
     major_minor,
@@ -33,7 +30,6 @@ from accelprobe._metadata import (
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover - seen by type checkers only
-    import zipfile
     from collections.abc import Iterable, Iterator, Sequence
     from typing import Protocol
 
@@ -254,59 +250,6 @@ def _providers(scan: Scan, module: str, folder: str, skip: Iterable[str]) -> lis
     return found
 
 
-# --- a zip on sys.path -------------------------------------------------------------------------
-
-
-def _in_archive(archive: str, facts: BackendFacts) -> tuple[Dist | None, str]:
-    """The distribution whose metadata sits in the zip ``archive`` beside the module.
-
-    An accepted name comes first; for ONNX Runtime, any distribution whose ``RECORD``
-    lists the module counts too.
-    """
-    import zipfile
-
-    module = facts.module
-    accepted = facts.accepted
-    ranks = {underscored(name): rank for rank, name in enumerate(accepted)}
-    try:
-        with zipfile.ZipFile(archive) as bundle:
-            names = set(bundle.namelist())
-            entries = sorted(
-                (name.partition("/")[0] for name in names if name.count("/") == 1),
-                key=lambda entry: (ranks.get(project(entry), len(ranks)), entry),
-            )
-            for entry in dict.fromkeys(entries):
-                if not entry.endswith(INFO_SUFFIXES):
-                    continue
-                name = project(entry)
-                if name not in ranks:
-                    record = f"{entry}/RECORD"
-                    if not facts.any_provider or record not in names:
-                        continue
-                    listed = bundle.read(record)[:RECORD_LIMIT].decode("utf-8", "replace")
-                    if f"\n{module.replace('.', '/')}/__init__.py," not in f"\n{listed}":
-                        continue
-                version = _zip_version(bundle, entry, names)
-                if version:
-                    name = accepted[ranks[name]] if name in ranks else name
-                    return Dist(name.replace("_", "-"), version, archive, entry), ""
-    except Exception as error:  # noqa: BLE001 - a damaged archive: the reason says so
-        from accelprobe._advice import error_text
-
-        return None, f"{archive} cannot be read as a zip file ({error_text(error)})"
-    return None, f"{module} in {archive} has no installed distribution's metadata beside it"
-
-
-def _zip_version(bundle: zipfile.ZipFile, entry: str, names: set[str]) -> str | None:
-    """The version in the metadata folder ``entry`` of a zip file, read under the size cap."""
-    for file in (f"{entry}/METADATA", f"{entry}/PKG-INFO"):
-        if file in names:
-            with bundle.open(file) as stream:
-                text = decode_metadata(stream.read(READ_LIMIT))
-            return parse_version(text) if text is not None else None
-    return None
-
-
 # --- two owners in one folder: the hashes decide ----------------------------------------------
 
 
@@ -491,7 +434,9 @@ def _owner(
     scan.problems.clear()
     archive = _archive_of(spec)
     if archive is not None:
-        return _in_archive(archive, facts)
+        from accelprobe._zips import in_archive
+
+        return in_archive(archive, facts)
     site = _site_of(location, parts)
     beside = _owner_beside(scan, facts, site) if site is not None else None
     if beside is not None:
@@ -511,11 +456,28 @@ def _owner_beside(scan: Scan, facts: BackendFacts, site: str) -> Dist | None:
         return chosen
     if beside:
         return beside[0]
+    if os.path.basename(site).lower().endswith(".egg"):
+        return _in_egg(scan, facts, site)
     if facts.any_provider:
         providers = _providers(scan, facts.module, site, facts.accepted)
         if providers:
             return providers[0]
     return None
+
+
+def _in_egg(scan: Scan, facts: BackendFacts, egg: str) -> Dist | None:
+    """The distribution of the ``.egg`` folder ``egg``: its ``EGG-INFO``, named by the folder.
+
+    An accepted name, or for ONNX Runtime any egg whose ``top_level.txt`` names the module.
+    """
+    name = project(os.path.basename(egg))
+    names = {underscored(accepted): accepted for accepted in facts.accepted}
+    version, _ = read_metadata(scan, os.path.join(egg, "EGG-INFO"))
+    if version is None:
+        return None
+    dist = Dist(names.get(name, name.replace("_", "-")), version, egg, "EGG-INFO")
+    listed = facts.any_provider and _ships(scan, dist, facts.module, unlisted=False)
+    return dist if name in names or listed else None
 
 
 def _owner_elsewhere(
