@@ -380,6 +380,34 @@ def test_a_module_inside_an_egg_is_owned_by_its_egg_info(
         assert f"{found['distribution']} {found['version']}" == owner
 
 
+@pytest.mark.parametrize("name", ["acme-ort-zipped", "onnxruntime"])
+def test_a_zipped_install_behind_a_same_named_folder_is_shadowed(tmp_path: Path, name: str) -> None:
+    """As a folder install is: the status says shadowed, the reason names both paths."""
+    shadow = build(tmp_path / "shadow", {"onnxruntime": {"__init__.py": ""}})
+    (tmp_path / "notes.txt").write_text("not a zip\n", encoding="utf-8")
+    bare = tmp_path / "bare.zip"  # carries onnxruntime without any metadata: no install
+    with zipfile.ZipFile(bare, "w") as bundle:
+        bundle.writestr("onnxruntime/__init__.py", "")
+    other = tmp_path / "other.zip"  # metadata, but no onnxruntime
+    with zipfile.ZipFile(other, "w") as bundle:
+        bundle.writestr("acme_ort_zipped-0.0.2.dist-info/METADATA", metadata(name, "0.0.2"))
+    archive = tmp_path / f"{name.replace('-', '_')}-0.0.2-py3-none-any.whl"
+    with zipfile.ZipFile(archive, "w") as bundle:
+        bundle.writestr("onnxruntime/__init__.py", "")
+        info_folder = f"{name.replace('-', '_')}-0.0.2.dist-info"
+        bundle.writestr(f"{info_folder}/METADATA", metadata(name, "0.0.2"))
+        bundle.writestr(f"{info_folder}/RECORD", "onnxruntime/__init__.py,,\n")
+    numpy = build(tmp_path / "numpy", needed("onnxruntime"))
+    entries = (shadow, tmp_path / "notes.txt", bare, other, archive, numpy)
+    result = detect(*entries, cwd=tmp_path, after=ownership.statuses)
+    status, reason, remedy = result["d"]["onnxruntime"]
+    assert status == "shadowed"
+    assert reason == (
+        f"a folder {shadow / 'onnxruntime'} shadows {name} 0.0.2 installed in {archive}"
+    )
+    assert remedy == f"rename or remove {shadow / 'onnxruntime'}, which hides the installed package"
+
+
 # --- what an import needs, as far as metadata can tell ---------------------------------------
 
 INTEL = ("optimum-intel", "2.2.0", "optimum.intel")

@@ -496,6 +496,11 @@ def _owner_elsewhere(
             editable = _pth_owner(scan, folder, location, parts)
             if editable is not None:
                 return editable, ""
+        from accelprobe._zips import carrying
+
+        zipped = carrying(dirs, facts)
+        if zipped is not None:  # a zipped install is shadowed as a folder install is
+            return zipped, _shadows(location, zipped)
         candidates = [
             dist for dist in (_from_importlib_metadata(name, dirs) for name in names) if dist
         ]
@@ -513,8 +518,13 @@ def _owner_elsewhere(
     shadowed = next((dist for dist, copy in copies if copy is not None), None)
     if shadowed is None:
         return candidates[0], ""  # an editable install: no copy beside the metadata
+    return shadowed, _shadows(location, shadowed)
+
+
+def _shadows(location: str, shadowed: Dist) -> str:
+    """The reason: the file or folder at ``location`` hides ``shadowed``'s install."""
     kind = "folder" if os.path.isdir(location) else "file"
-    return shadowed, (
+    return (
         f"a {kind} {location} shadows {shadowed.name} {shadowed.version} installed in "
         f"{shadowed.site}"
     )

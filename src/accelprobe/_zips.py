@@ -26,7 +26,7 @@ if TYPE_CHECKING:  # pragma: no cover - seen by type checkers only
 
     from accelprobe._facts import BackendFacts
 
-__all__ = ["in_archive"]
+__all__ = ["carrying", "in_archive"]
 
 
 def in_archive(archive: str, facts: BackendFacts) -> tuple[Dist | None, str]:
@@ -96,4 +96,27 @@ def _zip_version(bundle: zipfile.ZipFile, entry: str, names: set[str]) -> str | 
         if file in names:
             text = decode_metadata(_zip_read(bundle, file, READ_LIMIT))
             return parse_version(text) if text is not None else None
+    return None
+
+
+def carrying(dirs: list[str], facts: BackendFacts) -> Dist | None:
+    """The first distribution in a zip among ``dirs`` that carries its own ``facts.module``.
+
+    A module found earlier on ``sys.path`` shadows it, as it would a folder install.
+    """
+    package = facts.module.replace(".", "/")
+    for archive in dirs:
+        if not os.path.isfile(archive):
+            continue
+        import zipfile
+
+        try:
+            with zipfile.ZipFile(archive) as bundle:
+                names = set(bundle.namelist())
+        except Exception:  # noqa: BLE001, S112 - not a zip file, or a damaged one: no install
+            continue
+        if f"{package}/__init__.py" in names or f"{package}.py" in names:
+            dist, _ = in_archive(archive, facts)
+            if dist is not None:
+                return dist
     return None
