@@ -481,6 +481,38 @@ def test_a_module_upgraded_while_loaded(tmp_path: Path) -> None:
     )
 
 
+def test_a_module_uninstalled_while_loaded(tmp_path: Path) -> None:
+    """Still running in this process at the loaded version; a restart will not find it."""
+    init = str(tmp_path / "gone" / "onnxruntime" / "__init__.py")
+    before = partial(common.loaded, module="onnxruntime", init=init, version="1.31.1")
+    found = info(detect(tmp_path, cwd=tmp_path, before=before), "onnxruntime")
+    assert found["available"]
+    assert (found["distribution"], found["version"]) == (None, "1.31.1")
+    assert found["reason"] == (
+        "onnxruntime 1.31.1 is loaded in this process, but is no longer installed: "
+        "a restart will not find it"
+    )
+
+
+def test_a_module_replaced_after_detection_saw_it_loaded(tmp_path: Path) -> None:
+    """A nightly upgraded to the next nightly of one release: only its files can tell."""
+    tree = installed("openvino", version="2024.5.0.dev20241105")
+    site = build(tmp_path / "site", tree)
+    init = str(site / "openvino" / "__init__.py")
+    before = partial(common.loaded, module="openvino", init=init, version="2024.5.0-17277-8")
+    after = partial(ownership.replaced_while_loaded, init=init, version="2024.5.0.dev20241106")
+    result = detect(site, cwd=tmp_path, before=before, after=after)
+    assert result["before"] == [
+        "2024.5.0.dev20241105",
+        "openvino 2024.5.0.dev20241105 is installed",
+    ]
+    reason = (
+        "openvino 2024.5.0 is loaded in this process, but 2024.5.0.dev20241106 is installed: "
+        "a restart uses 2024.5.0.dev20241106"
+    )
+    assert result["after"] == ["2024.5.0", reason]
+
+
 def test_installed_version_of_any_distribution(tmp_path: Path) -> None:
     site = build(tmp_path / "site", {**dist("numpy", "2.3.1", "numpy"), **dist("bad", "", "bad")})
     after = partial(ownership.installed_versions, names=["numpy", "NumPy", "bad"])
@@ -756,6 +788,9 @@ def test_a_pth_without_an_editable_install_owns_nothing(tmp_path: Path) -> None:
         ("ipex", "2.8.0+cpu", "2.8.0", "2.8.0"),
         ("onnxruntime", "1.31.1+cu12", "1.32.0", "1.31.1+cu12"),
         ("onnxruntime", 131, "1.32.0", "1.32.0"),
+        # the loaded module is the installed one, however its __version__ is spelled
+        ("openvino", "2024.5.0-17277-84e68373791", "2024.5.0.dev20241105", "2024.5.0.dev20241105"),
+        ("onnxruntime", "1.32", "1.32.0.post1", "1.32.0.post1"),
     ],
 )
 def test_loaded_versions_as_runtimes_spell_them(

@@ -302,6 +302,13 @@ def expectation(truth: dict[str, Any], loaded: dict[str, Any]) -> dict[str, Any]
         else:
             gone = {"available": True, "distribution": None, "version": running["version"]}
             expected["backends"][key] = {**real, **gone, "conflicts": [], "gone": True}
+    # a runtime this process still runs is one it can use (the oracle, a fresh process, cannot)
+    runtimes = {"ov": "openvino", "ort": "onnxruntime", "ipex": "ipex"}
+    expected["runtimes"] = [
+        name
+        for name, key in runtimes.items()
+        if name in truth["runtimes"] or expected["backends"][key].get("gone")
+    ]
     return expected
 
 

@@ -57,6 +57,17 @@ def verdict(
     parts = facts.module.split(".")
     if not real:
         return _leftover(scan, facts, location, parts)
+    loaded = None
+    if facts.module in sys.modules:
+        from accelprobe._loaded import loaded_state, other_copy
+
+        loaded = loaded_state(facts.module, str(getattr(spec, "origin", location)))
+        if loaded is not None and loaded[1] == "gone":  # uninstalled while loaded
+            reason = (
+                f"{facts.module} {loaded[0]} is loaded in this process, but is no longer "
+                "installed: a restart will not find it"
+            )
+            return "available", reason, Dist("", loaded[0], location, "")
     dist, problem = _owner(scan, facts, spec, location, parts)
     if problem or dist is None:
         return ("unowned" if dist is None else "shadowed"), problem, dist
@@ -64,14 +75,12 @@ def verdict(
     if problem:
         return "unusable", problem, dist
     reason = f"{dist.name} {dist.version} is installed"
-    loaded = _loaded_version(facts.module)
-    if loaded is not None and loaded.partition("+")[0] != dist.version.partition("+")[0]:
-        # another release than the installed one (a local part, IPEX's +cpu, aside)
+    if loaded is not None and other_copy(loaded, dist.version):  # upgraded while loaded
         reason = (
-            f"{dist.name} {loaded} is loaded in this process, but {dist.version} is "
+            f"{dist.name} {loaded[0]} is loaded in this process, but {dist.version} is "
             f"installed: a restart uses {dist.version}"
         )
-        dist = Dist(dist.name, loaded, dist.site, dist.entry)
+        dist = Dist(dist.name, loaded[0], dist.site, dist.entry)
     return "available", reason, dist
 
 
@@ -93,17 +102,6 @@ def _leftover(
     if dist is None:
         return "leftover", f"{leftover}, not an installed package", None
     return "leftover", f"{dist.name} {dist.version} is installed but {leftover}", dist
-
-
-def _loaded_version(module: str) -> str | None:
-    """The ``__version__`` of ``module`` where this process has imported it already.
-
-    Only its PEP 440 part: OpenVINO's ``2026.4.1-22982-e213a147257-releases/2026/4`` is
-    ``2026.4.1``.
-    """
-    loaded = sys.modules.get(module)
-    version = getattr(loaded, "__version__", None) if loaded is not None else None
-    return version.partition("-")[0] if isinstance(version, str) and version.strip() else None
 
 
 def _in_folder(scan: Scan, facts: BackendFacts, folder: str) -> list[Dist]:
