@@ -111,6 +111,17 @@ def test_the_same_version_of_two_distributions_is_told_by_a_small_file(tmp_path:
     assert (found["distribution"], found["conflicts"]) == ("onnxruntime", ["onnxruntime-gpu"])
 
 
+def test_a_file_longer_than_its_record_says_is_hashed_no_further(tmp_path: Path) -> None:
+    """The smallest telling file grew past its recorded size: it tells nothing; others do."""
+    tree = merge(
+        wheel("onnxruntime-gpu", "1.31.1", ort_files("onnxruntime-gpu", "1.31.1")),
+        wheel("onnxruntime", "1.32.0", ort_files("onnxruntime", "1.32.0")),
+        {"onnxruntime": {"__init__.py": "# grown by hand\n" * 100}},
+    )
+    found = info(detect(build(tmp_path / "site", tree), cwd=tmp_path), "onnxruntime")
+    assert (found["distribution"], found["conflicts"]) == ("onnxruntime", ["onnxruntime-gpu"])
+
+
 def test_no_hashing_without_a_second_distribution(tmp_path: Path) -> None:
     site = build(tmp_path / "site", wheel("onnxruntime", "1.32.0", ort_files("onnxruntime", "1")))
     before, after = ownership.count_opens, ownership.opened_records

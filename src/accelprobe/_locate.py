@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import os
 import sys
+from itertools import islice
 
 __all__ = ["find_spec", "integration_problem", "plain_path", "spec_location"]
+
+_LOCATIONS_LIMIT = 1 << 16  # a package's search locations: more is a foreign iterable's junk
 
 
 def plain_path(locations: object) -> list[str] | None:
@@ -21,8 +24,9 @@ def plain_path(locations: object) -> list[str] | None:
     """
     if locations is None:
         return None
-    try:
-        return [entry for entry in locations if isinstance(entry, str)]  # type: ignore[attr-defined]
+    try:  # a foreign iterable is read only up to a bound: it may never end
+        bounded = islice(locations, _LOCATIONS_LIMIT)  # type: ignore[call-overload]
+        return [entry for entry in bounded if isinstance(entry, str)]
     except Exception:  # noqa: BLE001 - a parent never imported, or a finder's junk
         raw = getattr(locations, "_path", None)
         return [entry for entry in raw if isinstance(entry, str)] if isinstance(raw, list) else []

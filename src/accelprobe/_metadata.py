@@ -122,6 +122,8 @@ def _read_file(path: str, limit: int) -> tuple[bytes | None, str]:
             chunks.append(chunk)
             size += len(chunk)
         return b"".join(chunks), ""
+    except OSError as error:  # a read that fails midway (EIO, a stale network file)
+        return None, f"cannot be read ({error.strerror or error})"
     finally:
         os.close(fd)
 
@@ -236,12 +238,12 @@ def _names(folder: str) -> Iterable[str]:
     ``os.listdir``.
     """
     finder = sys.path_importer_cache.get(folder)
-    cached = getattr(finder, "_path_cache", None)
-    if (
-        isinstance(cached, set)
-        and cached
-        and getattr(finder, "_path_mtime", None) == os.stat(folder).st_mtime
-    ):
+    try:
+        cached = getattr(finder, "_path_cache", None)
+        current = getattr(finder, "_path_mtime", None) == os.stat(folder).st_mtime
+    except Exception:  # noqa: BLE001 - a foreign finder whose attributes raise: list it
+        cached = current = None
+    if isinstance(cached, set) and cached and current is True:
         return [name for name in cached if isinstance(name, str)]
     return os.listdir(folder)
 

@@ -211,7 +211,8 @@ def _record(scan: Scan, dist: Dist, module: str) -> dict[str, tuple[str, int]] |
         path, _, rest = line.rpartition(",")
         path, _, digest = path.rpartition(",")
         path = path[1:-1].replace('""', '"') if path.startswith('"') else path
-        if path.startswith(prefix):
+        # a path that leaves the package (``..``) is never read or hashed
+        if path.startswith(prefix) and ".." not in path.replace("\\", "/").split("/"):
             files[path] = (digest, int(rest) if rest.isascii() and rest.isdigit() else 0)
     return files
 
@@ -251,21 +252,31 @@ def _providers(scan: Scan, module: str, folder: str, skip: Iterable[str]) -> lis
 # --- two owners in one folder: the hashes decide ----------------------------------------------
 
 
-def _hash(path: str, algorithm: str) -> str | None:
+def _hash(path: str, algorithm: str, size: int) -> str | None:
     """The ``RECORD``-style digest (urlsafe base64, no padding) of the file at ``path``.
 
-    ``binascii`` rather than ``base64``, whose import (it brings ``re``) costs milliseconds.
+    A regular file only, and at most the ``size`` its ``RECORD`` gives (or its own): a
+    longer one does not match, and is not read further. ``binascii`` rather than
+    ``base64``, whose import (it brings ``re``) costs milliseconds.
     """
     import binascii
 
     try:
         digest = _hasher(algorithm)
-        if not S_ISREG(os.stat(path).st_mode):
+        status = os.stat(path)
+        if not S_ISREG(status.st_mode):
             return None
+        left = (size or status.st_size) + 1
         with open(path, "rb") as stream:
-            for chunk in iter(lambda: stream.read(1 << 20), b""):
+            while left > 0:
+                chunk = stream.read(min(left, 1 << 20))
+                if not chunk:
+                    break
                 digest.update(chunk)
+                left -= len(chunk)
     except (OSError, ValueError):
+        return None
+    if left <= 0:  # longer than its RECORD says
         return None
     encoded = binascii.b2a_base64(digest.digest(), newline=False).decode("ascii")
     return encoded.rstrip("=").replace("+", "-").replace("/", "_")
@@ -312,7 +323,7 @@ def _by_files_on_disk(scan: Scan, dists: list[Dist], module: str) -> tuple[Dist,
             continue
         on_disk = os.path.join(shipping[0].site, *path.split("/"))
         algorithms = {digest.partition("=")[0] for digest in recorded}
-        actual = {f"{name}={_hash(on_disk, name)}" for name in sorted(algorithms)}
+        actual = {f"{name}={_hash(on_disk, name, telling[path])}" for name in sorted(algorithms)}
         if recorded & actual:  # else the file was changed since: it tells nothing
             alive = [dist for dist in alive if listed[id(dist)] in actual | {""}]
         if len(alive) == 1:
