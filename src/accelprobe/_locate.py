@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import sys
-from itertools import islice
 
 __all__ = ["find_spec", "integration_problem", "plain_path", "spec_location"]
 
@@ -24,12 +23,17 @@ def plain_path(locations: object) -> list[str] | None:
     """
     if locations is None:
         return None
+    found: list[str] = []
     try:  # a foreign iterable is read only up to a bound: it may never end
-        bounded = islice(locations, _LOCATIONS_LIMIT)  # type: ignore[call-overload]
-        return [entry for entry in bounded if isinstance(entry, str)]
+        for count, entry in enumerate(locations):  # type: ignore[arg-type, var-annotated]
+            if count >= _LOCATIONS_LIMIT:
+                break
+            if isinstance(entry, str):
+                found.append(entry)
     except Exception:  # noqa: BLE001 - a parent never imported, or a finder's junk
         raw = getattr(locations, "_path", None)
         return [entry for entry in raw if isinstance(entry, str)] if isinstance(raw, list) else []
+    return found
 
 
 def find_spec(fullname: str) -> tuple[object | None, str | None]:
