@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from typing import TYPE_CHECKING
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from packaging.specifiers import SpecifierSet
 from packaging.version import InvalidVersion, Version
@@ -96,6 +96,7 @@ def importlib_version(site: Path) -> str | None:
 
 @settings(SETTINGS, max_examples=300)
 @given(metadata=st.one_of(texts, st.binary(max_size=64)))
+@example(metadata=b"Name: openvino\nVersion: 1.0\n folded\n")  # a folded value, every run
 def test_metadata_is_read_as_importlib_metadata_reads_it(isolated: Path, metadata: bytes) -> None:
     install(isolated, metadata)
     info = accelprobe.backend_info("openvino")
