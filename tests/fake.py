@@ -56,11 +56,13 @@ def dist(
     *,
     copy: bool = True,
     info: Tree | None = None,
+    needs: bool = True,
 ) -> Tree:
     """A wheel-style install of ``name``: its dist-info and, if ``copy``, its package.
 
     ``module`` is the dotted module the distribution ships (its package gets a trap
-    ``__init__.py``); ``info`` replaces the dist-info's files.
+    ``__init__.py``); ``info`` replaces the dist-info's files. A backend's module brings,
+    unless not ``needs``, the metadata of the distributions its import needs (``NEEDS``).
     """
     folder = f"{name.replace('-', '_')}-{version}.dist-info"
     tree: Tree = {}
@@ -73,7 +75,29 @@ def dist(
     )
     if module and copy:
         tree.update(package(module))
+    if module and needs:
+        tree.update(needed(module, but=name))
     return tree
+
+
+def needed(module: str, *, but: str = "") -> Tree:
+    """The metadata of the distributions that ``module``'s import needs (but ``but``)."""
+    tree: Tree = {}
+    for name, version in NEEDS.get(module, ()):
+        if name != but:
+            tree.update(dist(name, version))
+    return tree
+
+
+# What a backend's import needs, as the real wheels showed (accelprobe's facts say the same):
+# numpy for the runtimes, the optimum distribution and transformers for the integrations.
+_INTEGRATION_NEEDS = (("optimum", "2.3.0"), ("transformers", "4.57.6"))
+NEEDS: dict[str, tuple[tuple[str, str], ...]] = {
+    "onnxruntime": (("numpy", "2.4.6"),),
+    "openvino": (("numpy", "2.4.6"),),
+    "optimum.intel": _INTEGRATION_NEEDS,
+    "optimum.onnxruntime": _INTEGRATION_NEEDS,
+}
 
 
 def package(module: str, init: str = TRAP) -> Tree:

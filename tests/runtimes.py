@@ -41,12 +41,13 @@ def _runtime(name: str) -> Tree:
 
 
 def runtimes() -> Tree:
-    """A site folder with the three fake runtimes installed, and fake numpy beside them."""
+    """A site folder with the three fake runtimes installed, fake numpy and its metadata beside."""
     tree: Tree = {
         **dist("onnxruntime", "1.99.0"),
         **dist("openvino", "2099.1.0"),
         **dist("intel-extension-for-pytorch", "2.8.0+xpu"),
         **dist("torch", "2.8.0"),
+        **dist("numpy", "2.4.6"),
         "onnxruntime": _runtime("onnxruntime"),
         "openvino": _runtime("openvino"),
         "torch": _runtime("torch"),

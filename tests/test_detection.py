@@ -20,6 +20,7 @@ from tests.fake import (
     info,
     installed,
     metadata,
+    needed,
     package,
 )
 
@@ -166,7 +167,7 @@ def test_fallback_needs_a_valid_provider_of_the_package(
     tmp_path: Path, info_files: dict[str, str]
 ) -> None:
     plugin: dict[str, Any] = {"onnxruntime_plugin-1.0.dist-info": info_files}
-    site = build(tmp_path / "site", {**plugin, **package("onnxruntime")})
+    site = build(tmp_path / "site", {**plugin, **package("onnxruntime"), **needed("onnxruntime")})
     found = info(detect(site, cwd=tmp_path), "onnxruntime")
     accepted = "top_level.txt" in info_files and "onnxruntime" in info_files["top_level.txt"]
     accepted = accepted and "Version" in info_files["METADATA"]
@@ -401,7 +402,9 @@ def test_stale_dist_info_beside_a_valid_one(tmp_path: Path) -> None:
     ids=["egg-info-folder", "egg-info-file", "crlf"],
 )
 def test_egg_info(tmp_path: Path, info_tree: dict[str, Any]) -> None:
-    site = build(tmp_path / "site", {**info_tree, **package("onnxruntime")})
+    site = build(
+        tmp_path / "site", {**info_tree, **package("onnxruntime"), **needed("onnxruntime")}
+    )
     found = info(detect(site, cwd=tmp_path), "onnxruntime")
     assert found["available"]
     assert found["version"] == "1.18.0"
@@ -426,7 +429,8 @@ def test_distribution_inside_a_zip_file(tmp_path: Path) -> None:
         bundle.writestr("onnxruntime/__init__.py", "")
         bundle.writestr("onnxruntime-1.18.0.dist-info/METADATA", metadata("onnxruntime", "1.18"))
         bundle.writestr("openvino/__init__.py", "")
-    result = detect(archive, cwd=tmp_path)
+    numpy = build(tmp_path / "numpy", needed("onnxruntime"))
+    result = detect(archive, numpy, cwd=tmp_path)
     found = info(result, "onnxruntime")
     assert found["available"]
     assert found["version"] == "1.18"
@@ -434,7 +438,7 @@ def test_distribution_inside_a_zip_file(tmp_path: Path) -> None:
 
 
 def test_third_party_distribution_finder(tmp_path: Path) -> None:
-    code = build(tmp_path / "code", package("openvino"))
+    code = build(tmp_path / "code", {**package("openvino"), **needed("openvino")})
     site = build(tmp_path / "site", dist("openvino", "2024.1", info={"METADATA": ""}))
     before = detection.distribution_finder
     found = info(detect(code, site, cwd=tmp_path, before=before), "openvino")

@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import zipfile
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
@@ -28,9 +29,10 @@ import pytest
 
 import accelprobe
 from accelprobe import probe, report
-from tests.children import audit, hostile
+from tests.children import audit, hostile, ownership
 from tests.fake import (
     Hook,
+    Hooks,
     Tree,
     as_tuple,
     build,
@@ -38,6 +40,7 @@ from tests.fake import (
     dist,
     installed,
     metadata,
+    needed,
     package,
     report_config,
 )
@@ -68,7 +71,8 @@ MIB = 1 << 20
 def _ort(site: Path, files: dict[str, str] | None = None) -> Path:
     """onnxruntime's package and a dist-info holding ``files`` (RECORD and top_level.txt)."""
     info = {"RECORD": "onnxruntime/__init__.py,,\n", "top_level.txt": "onnxruntime\n"}
-    build(site, {ORT_INFO: {**info, **(files or {})}, **package("onnxruntime")})
+    tree: Tree = {ORT_INFO: {**info, **(files or {})}, **package("onnxruntime")}
+    build(site, {**tree, **needed("onnxruntime")})
     return site / ORT_INFO
 
 
@@ -155,6 +159,93 @@ def test_special_files_where_metadata_is_expected(
     assert result["grew"] < 64 * MIB  # a 256 MiB file is never read whole
 
 
+def _report(site: Path, tmp_path: Path, before: Hooks = None) -> dict[str, Any]:
+    """``python -m accelprobe --json`` in a capped child: it exits 0 with one JSON object."""
+    completed = run(report_config(site, args=["--json"], before=before), cwd=tmp_path)
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    assert "Traceback" not in completed.stderr
+    found: dict[str, Any] = json.loads(completed.stdout)
+    return found
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/mem"), reason="needs /proc/self/mem")
+def test_a_metadata_file_whose_read_fails_midway(tmp_path: Path) -> None:
+    """EIO (here: /proc/self/mem, which opens but cannot be read): the next dist-info counts."""
+    site = build(tmp_path / "site", {**installed("onnxruntime"), "onnxruntime-1.0.dist-info": {}})
+    (site / "onnxruntime-1.0.dist-info" / "METADATA").symlink_to("/proc/self/mem")
+    after = (hostile.exercise, partial(ownership.installed_versions, names=["onnxruntime"]))
+    result = detect(site, cwd=tmp_path, before=audit.start, after=after)
+    assert result["problems"] == []
+    assert result["v"] == ["1.18.0"]
+    ort = result["infos"]["onnxruntime"]
+    assert (ort["available"], ort["version"]) == (True, "1.18.0"), ort
+    data = _report(site, tmp_path)
+    assert data["backends"][1]["version"] == "1.18.0"
+
+
+def _deflate_bomb(archive: Path, member: str, content: bytes) -> None:
+    """A zip whose ``member`` inflates from about 1 MiB on disk to ``content`` + 1 GiB of zeros."""
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as bundle:
+        bundle.writestr("onnxruntime/__init__.py", "")
+        with bundle.open(member, "w", force_zip64=True) as stream:
+            stream.write(content)
+            zeros = bytes(MIB)
+            for _ in range(1024):
+                stream.write(zeros)
+
+
+@pytest.mark.parametrize(
+    ("member", "content"),
+    [
+        ("acme_ort-1.0.dist-info/RECORD", b""),
+        ("onnxruntime-1.0.dist-info/METADATA", b"Name: onnxruntime\nVersion: 1.0\n"),
+    ],
+    ids=["record", "metadata"],
+)
+def test_a_deflate_bomb_in_a_zip_on_sys_path(tmp_path: Path, member: str, content: bytes) -> None:
+    """1 MiB on disk, 1 GiB inflated: entries are inflated only up to the cap."""
+    archive = tmp_path / "bomb.zip"
+    _deflate_bomb(archive, member, content)
+    if member.endswith("RECORD"):
+        with zipfile.ZipFile(archive, "a") as bundle:
+            bundle.writestr("acme_ort-1.0.dist-info/METADATA", metadata("acme-ort", "1.0"))
+    numpy = build(tmp_path / "numpy", needed("onnxruntime"))
+    result = detect(archive, numpy, cwd=tmp_path, before=audit.start, after=hostile.exercise)
+    assert result["problems"] == []
+    assert result["infos"]["onnxruntime"]["reason"]
+    assert result["grew"] < 64 * MIB
+
+
+def test_a_record_path_that_leaves_its_folder(tmp_path: Path) -> None:
+    """onnxruntime + onnxruntime-gpu whose RECORDs name /proc/self/pagemap: never read."""
+    site = tmp_path / "site"
+    escape = "onnxruntime/" + "../" * len(site.parts) + "proc/self/pagemap"
+    tree: Tree = {}
+    for name, digest in (("onnxruntime", "A" * 43), ("onnxruntime-gpu", "B" * 43)):
+        record = f"onnxruntime/__init__.py,,\n{escape},sha256={digest},100\n"
+        info: Tree = {"METADATA": metadata(name, "1.18.0"), "RECORD": record}
+        tree[f"{name.replace('-', '_')}-1.18.0.dist-info"] = info
+    build(site, {**tree, **package("onnxruntime"), **needed("onnxruntime")})
+    result = detect(site, cwd=tmp_path, before=audit.start, after=hostile.exercise)
+    assert result["problems"] == []
+    ort = result["infos"]["onnxruntime"]
+    assert ort["available"], ort
+    assert result["grew"] < 64 * MIB
+
+
+def test_a_cached_path_entry_finder_that_raises(tmp_path: Path) -> None:
+    """sys.path_importer_cache holds a finder whose __getattr__ raises: nothing escapes."""
+    site = build(tmp_path / "site", installed("onnxruntime", "openvino"))
+    before = partial(hostile.raising_path_finder, folder=str(site))
+    after = (hostile.exercise, partial(ownership.installed_versions, names=["onnxruntime"]))
+    result = detect(site, cwd=tmp_path, before=before, after=after)
+    assert result["problems"] == []
+    assert result["v"] == ["1.18.0"]
+    for info in result["infos"].values():
+        assert info["reason"]
+    _report(site, tmp_path, before=before)
+
+
 @pytest.fixture
 def shared_tmp() -> Iterator[Path]:
     """A folder any user may enter (pytest's own tmp_path is the running user's alone)."""
@@ -189,7 +280,16 @@ def test_unreadable_metadata_as_a_non_root_user(shared_tmp: Path) -> None:
 
 @pytest.mark.parametrize(
     "behaviour",
-    ["unprintable", "unprintable-cause", "object", "int", "origin-int", "locations", "gone"],
+    [
+        "unprintable",
+        "unprintable-cause",
+        "object",
+        "int",
+        "origin-int",
+        "locations",
+        "endless",
+        "gone",
+    ],
 )
 def test_finders_that_raise_unprintably_or_return_junk(tmp_path: Path, behaviour: str) -> None:
     site = build(tmp_path / "site", installed("onnxruntime", "openvino", "optimum-onnx"))

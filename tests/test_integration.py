@@ -32,6 +32,10 @@ WHEELS = {
     "optimum-intel": ("optimum-intel==2.2.0", LINUX),
     "ipex": ("intel-extension-for-pytorch==2.8.0", LINUX),
     "onnxruntime-directml": ("onnxruntime-directml==1.24.4", WINDOWS),
+    # what the imports need (numpy for the runtimes, transformers for the integrations); in
+    # every run, as the backends' own dependencies would be
+    "numpy": ("numpy==2.4.6", LINUX),
+    "transformers": ("transformers==4.57.6", LINUX),
 }
 VERSIONS = {name: requirement.partition("==")[2] for name, (requirement, _) in WHEELS.items()}
 
@@ -65,6 +69,7 @@ def wheels() -> dict[str, Path]:
 
 def run(wheels: dict[str, Path], *names: str, cwd: Path) -> dict[str, Any]:
     after = (common.all_infos, integration.selected)
+    names = tuple(dict.fromkeys((*names, "numpy", "transformers")))
     return detect(*(wheels[name] for name in names), cwd=cwd, after=after)
 
 
@@ -93,7 +98,9 @@ def test_everything_installed(wheels: dict[str, Path], tmp_path: Path) -> None:
         # optimum-intel 2 has no optimum.intel.ipex, and IPEX has no torch here.
         (("optimum", "optimum-intel", "ipex"), "no accelerator is available"),
         (("openvino", "onnxruntime", "ipex"), "no accelerator is available"),
-        (("optimum-onnx", "onnxruntime-directml"), "ort"),
+        (("optimum", "optimum-onnx", "onnxruntime-directml"), "ort"),
+        # optimum-onnx imports optimum, which --no-deps left out
+        (("optimum-onnx", "onnxruntime-directml"), "no accelerator is available"),
     ],
 )
 def test_selection(

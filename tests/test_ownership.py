@@ -17,6 +17,7 @@ import pytest
 from tests.children import common, ownership
 from tests.fake import (
     BACKEND_DISTS,
+    NEEDS,
     TRAP,
     Hook,
     Tree,
@@ -27,6 +28,7 @@ from tests.fake import (
     installed,
     merge,
     metadata,
+    needed,
     package,
 )
 
@@ -49,10 +51,16 @@ def digest(content: str) -> str:
 
 
 def wheel(name: str, version: str, files: dict[str, str], *, on_disk: bool = True) -> Tree:
-    """A wheel-style install whose RECORD lists ``files`` (path -> content) with hashes."""
+    """A wheel-style install whose RECORD lists ``files`` (path -> content) with hashes.
+
+    With the metadata of what the module it ships needs to import (``fake.NEEDS``).
+    """
     record = "".join(f"{path},{digest(text)},{len(text)}\n" for path, text in files.items())
     entry = f"{name.replace('-', '_')}-{version}.dist-info"
     tree: Tree = {entry: {"METADATA": metadata(name, version), "RECORD": record}}
+    for module in NEEDS:  # and what the import of the module it ships needs
+        if f"{module.replace('.', '/')}/__init__.py" in files:
+            tree = merge(tree, needed(module, but=name))
     if on_disk:
         for path, text in files.items():
             *folders, file = path.split("/")
@@ -100,6 +108,17 @@ def test_the_same_version_of_two_distributions_is_told_by_a_small_file(tmp_path:
     tree = merge(wheel("onnxruntime-gpu", "1.32.0", gpu), wheel("onnxruntime", "1.32.0", cpu))
     site = build(tmp_path / "site", tree)
     found = info(detect(site, cwd=tmp_path), "onnxruntime")
+    assert (found["distribution"], found["conflicts"]) == ("onnxruntime", ["onnxruntime-gpu"])
+
+
+def test_a_file_longer_than_its_record_says_is_hashed_no_further(tmp_path: Path) -> None:
+    """The smallest telling file grew past its recorded size: it tells nothing; others do."""
+    tree = merge(
+        wheel("onnxruntime-gpu", "1.31.1", ort_files("onnxruntime-gpu", "1.31.1")),
+        wheel("onnxruntime", "1.32.0", ort_files("onnxruntime", "1.32.0")),
+        {"onnxruntime": {"__init__.py": "# grown by hand\n" * 100}},
+    )
+    found = info(detect(build(tmp_path / "site", tree), cwd=tmp_path), "onnxruntime")
     assert (found["distribution"], found["conflicts"]) == ("onnxruntime", ["onnxruntime-gpu"])
 
 
@@ -203,7 +222,9 @@ def editable(tmp_path: Path, style: str) -> tuple[Path, Hook]:
         }
     elif style == "setuptools-path":
         files = {"__editable__.my_ort-0.1.pth": f"{source}\n"}
-    else:  # hatchling
+    elif style == "hatchling":  # editables 0.6 (hatchling 1.33), what ``pip install -e`` gets
+        files = {"_editable_impl_my_ort.pth": f"{source}\n"}
+    else:  # hatchling with editables 0.5
         files = {"_my_ort.pth": f"{source}\n"}
     record = "".join(f"{name},,\n" for name in files)
     site = build(
@@ -215,12 +236,21 @@ def editable(tmp_path: Path, style: str) -> tuple[Path, Hook]:
                 "RECORD": record,
                 "direct_url.json": direct_url,
             },
+            # another editable install, first in the folder, whose RECORD lists other files
+            "acme_tool-2.0.dist-info": {
+                "METADATA": metadata("acme-tool", "2.0"),
+                "RECORD": "_editable_impl_acme_tool.pth,,\n",
+                "direct_url.json": direct_url,
+            },
+            **needed("onnxruntime"),
         },
     )
     return site, partial(common.add_site_dir, folder=str(site))
 
 
-@pytest.mark.parametrize("style", ["setuptools-finder", "setuptools-path", "hatchling"])
+@pytest.mark.parametrize(
+    "style", ["setuptools-finder", "setuptools-path", "hatchling", "hatchling-editables-0.5"]
+)
 def test_editable_install_under_an_unlisted_name(tmp_path: Path, style: str) -> None:
     site, before = editable(tmp_path, style)
     found = info(detect(site, cwd=tmp_path, before=before), "onnxruntime")
@@ -305,6 +335,127 @@ def test_ipex_with_its_torch_is_available(tmp_path: Path) -> None:
     assert result["flags"]["ipex"]
 
 
+def test_pips_stash_of_an_interrupted_install_is_no_distribution(tmp_path: Path) -> None:
+    """pip killed midway through an upgrade: its stash (``~nnxruntime``) lists the files."""
+    old = wheel("onnxruntime", "1.31.1", ort_files("onnxruntime", "1.31.1"))
+    stash = {
+        name.replace("onnxruntime", "~nnxruntime", 1): content for name, content in old.items()
+    }
+    # the new version's first files, and no dist-info
+    new: Tree = {"onnxruntime": {"__init__.py": TRAP}}
+    site = build(tmp_path / "site", {**stash, **new, **needed("onnxruntime")})
+    result = detect(site, cwd=tmp_path, after=ownership.statuses)
+    status, reason, remedy = result["d"]["onnxruntime"]
+    assert result["flags"]["onnxruntime"] is False
+    assert status == "unowned"
+    assert "~nnxruntime" not in reason
+    assert remedy == "reinstall with: pip install --force-reinstall onnxruntime"
+
+
+EGG_INFO = {"PKG-INFO": metadata("acme-ort", "1.0"), "top_level.txt": "onnxruntime\n"}
+
+
+@pytest.mark.parametrize(
+    ("egg", "info_files", "owner"),
+    [
+        ("acme_ort-1.0-py3.11.egg", EGG_INFO, "acme-ort 1.0"),
+        (
+            "onnxruntime-1.0-py3.11.egg",
+            {"PKG-INFO": metadata("onnxruntime", "1.0")},
+            "onnxruntime 1.0",
+        ),
+        ("acme_ort-1.0-py3.11.egg", {**EGG_INFO, "top_level.txt": "other\n"}, None),
+        ("acme_ort-1.0-py3.11.egg", {"PKG-INFO": metadata("acme-ort", "1.0")}, None),
+        ("acme_ort-1.0-py3.11.egg", {"top_level.txt": "onnxruntime\n"}, None),
+    ],
+    ids=["unlisted-name", "accepted-name", "other-top-level", "no-top-level", "no-version"],
+)
+@pytest.mark.parametrize("zipped", [True, False], ids=["zipped", "folder"])
+def test_a_module_inside_an_egg_is_owned_by_its_egg_info(
+    tmp_path: Path, egg: str, info_files: dict[str, str], owner: str | None, *, zipped: bool
+) -> None:
+    """easy_install's eggs, put on sys.path by easy-install.pth: EGG-INFO is the metadata."""
+    tree: Tree = {"EGG-INFO": dict(info_files), "onnxruntime": {"__init__.py": TRAP}}
+    if zipped:
+        path = tmp_path / egg
+        with zipfile.ZipFile(path, "w") as bundle:
+            bundle.writestr("onnxruntime/__init__.py", TRAP)
+            for name, content in info_files.items():
+                bundle.writestr(f"EGG-INFO/{name}", content)
+    else:
+        path = build(tmp_path / egg, tree)
+    numpy = build(tmp_path / "numpy", needed("onnxruntime"))
+    found = info(detect(path, numpy, cwd=tmp_path), "onnxruntime")
+    assert found["available"] is (owner is not None), found["reason"]
+    if owner is not None:
+        assert f"{found['distribution']} {found['version']}" == owner
+
+
+@pytest.mark.parametrize("name", ["acme-ort-zipped", "onnxruntime"])
+def test_a_zipped_install_behind_a_same_named_folder_is_shadowed(tmp_path: Path, name: str) -> None:
+    """As a folder install is: the status says shadowed, the reason names both paths."""
+    shadow = build(tmp_path / "shadow", {"onnxruntime": {"__init__.py": ""}})
+    (tmp_path / "notes.txt").write_text("not a zip\n", encoding="utf-8")
+    bare = tmp_path / "bare.zip"  # carries onnxruntime without any metadata: no install
+    with zipfile.ZipFile(bare, "w") as bundle:
+        bundle.writestr("onnxruntime/__init__.py", "")
+    other = tmp_path / "other.zip"  # metadata, but no onnxruntime
+    with zipfile.ZipFile(other, "w") as bundle:
+        bundle.writestr("acme_ort_zipped-0.0.2.dist-info/METADATA", metadata(name, "0.0.2"))
+    archive = tmp_path / f"{name.replace('-', '_')}-0.0.2-py3-none-any.whl"
+    with zipfile.ZipFile(archive, "w") as bundle:
+        bundle.writestr("onnxruntime/__init__.py", "")
+        info_folder = f"{name.replace('-', '_')}-0.0.2.dist-info"
+        bundle.writestr(f"{info_folder}/METADATA", metadata(name, "0.0.2"))
+        bundle.writestr(f"{info_folder}/RECORD", "onnxruntime/__init__.py,,\n")
+    numpy = build(tmp_path / "numpy", needed("onnxruntime"))
+    entries = (shadow, tmp_path / "notes.txt", bare, other, archive, numpy)
+    result = detect(*entries, cwd=tmp_path, after=ownership.statuses)
+    status, reason, remedy = result["d"]["onnxruntime"]
+    assert status == "shadowed"
+    assert reason == (
+        f"a folder {shadow / 'onnxruntime'} shadows {name} 0.0.2 installed in {archive}"
+    )
+    assert remedy == f"rename or remove {shadow / 'onnxruntime'}, which hides the installed package"
+
+
+# --- what an import needs, as far as metadata can tell ---------------------------------------
+
+INTEL = ("optimum-intel", "2.2.0", "optimum.intel")
+ONNX = ("optimum-onnx", "0.1.0", "optimum.onnxruntime")
+
+
+@pytest.mark.parametrize(
+    ("tree", "key", "lacking"),
+    [
+        (dist("openvino", "2026.4.1", "openvino", needs=False), "openvino", "numpy"),
+        (dist("onnxruntime", "1.32.0", "onnxruntime", needs=False), "onnxruntime", "numpy"),
+        # a namespace optimum/ with no optimum distribution is a missing parent
+        (dist(*INTEL, needs=False), "optimum-intel", "optimum and transformers"),
+        (merge(dist(*ONNX, needs=False), dist("optimum", "2.3.0")), "optimum-onnx", "transformers"),
+        # optimum 1.x ships optimum.onnxruntime itself, and needs transformers all the same
+        (
+            dist("optimum", "1.27.0", "optimum.onnxruntime", needs=False),
+            "optimum-onnx",
+            "transformers",
+        ),
+    ],
+    ids=["openvino", "onnxruntime", "optimum-intel", "optimum-onnx", "optimum-1"],
+)
+def test_a_backend_whose_import_needs_what_is_not_installed(
+    tmp_path: Path, tree: Tree, key: str, lacking: str
+) -> None:
+    """pip install --no-deps: found and owned, but its import would fail; metadata says so."""
+    site = build(tmp_path / "site", tree)
+    result = detect(site, cwd=tmp_path, after=ownership.statuses)
+    status, reason, remedy = result["d"][key]
+    assert result["flags"][key] is False
+    assert status == "unusable"
+    command = "pip install " + lacking.replace(" and ", " ")
+    assert f"needs {lacking}, not installed, so it cannot be imported ({command})" in reason
+    assert remedy == f"install what it needs: {command}"
+
+
 # --- accelerators need their optimum integration -------------------------------------------
 
 
@@ -339,6 +490,38 @@ def test_a_module_upgraded_while_loaded(tmp_path: Path) -> None:
         "onnxruntime 1.31.1 is loaded in this process, but 1.32.0 is installed: "
         "a restart uses 1.32.0"
     )
+
+
+def test_a_module_uninstalled_while_loaded(tmp_path: Path) -> None:
+    """Still running in this process at the loaded version; a restart will not find it."""
+    init = str(tmp_path / "gone" / "onnxruntime" / "__init__.py")
+    before = partial(common.loaded, module="onnxruntime", init=init, version="1.31.1")
+    found = info(detect(tmp_path, cwd=tmp_path, before=before), "onnxruntime")
+    assert found["available"]
+    assert (found["distribution"], found["version"]) == (None, "1.31.1")
+    assert found["reason"] == (
+        "onnxruntime 1.31.1 is loaded in this process, but is no longer installed: "
+        "a restart will not find it"
+    )
+
+
+def test_a_module_replaced_after_detection_saw_it_loaded(tmp_path: Path) -> None:
+    """A nightly upgraded to the next nightly of one release: only its files can tell."""
+    tree = installed("openvino", version="2024.5.0.dev20241105")
+    site = build(tmp_path / "site", tree)
+    init = str(site / "openvino" / "__init__.py")
+    before = partial(common.loaded, module="openvino", init=init, version="2024.5.0-17277-8")
+    after = partial(ownership.replaced_while_loaded, init=init, version="2024.5.0.dev20241106")
+    result = detect(site, cwd=tmp_path, before=before, after=after)
+    assert result["before"] == [
+        "2024.5.0.dev20241105",
+        "openvino 2024.5.0.dev20241105 is installed",
+    ]
+    reason = (
+        "openvino 2024.5.0 is loaded in this process, but 2024.5.0.dev20241106 is installed: "
+        "a restart uses 2024.5.0.dev20241106"
+    )
+    assert result["after"] == ["2024.5.0", reason]
 
 
 def test_installed_version_of_any_distribution(tmp_path: Path) -> None:
@@ -408,6 +591,7 @@ def test_optimum_without_file_lists_counts(tmp_path: Path) -> None:
     tree = merge(
         {"optimum-1.2.dist-info": {"METADATA": metadata("optimum", "1.2")}},
         package("optimum.onnxruntime"),
+        needed("optimum.onnxruntime", but="optimum"),
     )
     found = info(detect(build(tmp_path / "site", tree), cwd=tmp_path), "optimum-onnx")
     assert (found["available"], found["distribution"]) == (True, "optimum")
@@ -427,7 +611,8 @@ def test_metadata_in_a_zip(tmp_path: Path, members: dict[str, str], reason: str 
         bundle.writestr("openvino/__init__.py", "")
         for name, content in members.items():
             bundle.writestr(name, content)
-    found = info(detect(archive, cwd=tmp_path), "openvino")
+    numpy = build(tmp_path / "numpy", needed("openvino"))
+    found = info(detect(archive, numpy, cwd=tmp_path), "openvino")
     assert found["available"] is (reason is None)
     if reason:
         assert reason in found["reason"]
@@ -614,6 +799,9 @@ def test_a_pth_without_an_editable_install_owns_nothing(tmp_path: Path) -> None:
         ("ipex", "2.8.0+cpu", "2.8.0", "2.8.0"),
         ("onnxruntime", "1.31.1+cu12", "1.32.0", "1.31.1+cu12"),
         ("onnxruntime", 131, "1.32.0", "1.32.0"),
+        # the loaded module is the installed one, however its __version__ is spelled
+        ("openvino", "2024.5.0-17277-84e68373791", "2024.5.0.dev20241105", "2024.5.0.dev20241105"),
+        ("onnxruntime", "1.32", "1.32.0.post1", "1.32.0.post1"),
     ],
 )
 def test_loaded_versions_as_runtimes_spell_them(

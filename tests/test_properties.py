@@ -5,13 +5,13 @@ from __future__ import annotations
 import shutil
 from typing import TYPE_CHECKING
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from packaging.specifiers import SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 import accelprobe
-from tests.fake import build, package
+from tests.fake import Tree, build, needed, package
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -47,7 +47,8 @@ def valid_specifier(text: str) -> bool:
 def install(site: Path, version: str | bytes) -> None:
     shutil.rmtree(site)
     text = version if isinstance(version, bytes) else f"Name: openvino\nVersion: {version}\n"
-    build(site, {"openvino-1.0.dist-info": {"METADATA": text}, **package("openvino")})
+    tree: Tree = {"openvino-1.0.dist-info": {"METADATA": text}, **package("openvino")}
+    build(site, {**tree, **needed("openvino")})
     accelprobe.refresh()
 
 
@@ -95,6 +96,7 @@ def importlib_version(site: Path) -> str | None:
 
 @settings(SETTINGS, max_examples=300)
 @given(metadata=st.one_of(texts, st.binary(max_size=64)))
+@example(metadata=b"Name: openvino\nVersion: 1.0\n folded\n")  # a folded value, every run
 def test_metadata_is_read_as_importlib_metadata_reads_it(isolated: Path, metadata: bytes) -> None:
     install(isolated, metadata)
     info = accelprobe.backend_info("openvino")

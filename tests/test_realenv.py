@@ -10,9 +10,12 @@ Run with ``nox -s realenv`` or ``pytest -m realenv``.
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 import shutil
+import signal
+import subprocess
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -20,7 +23,18 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.realenv.support import ROOT, TORCH, Lab, Server, Venv, interpreter, project, pyz, run
+from tests.realenv.support import (
+    ROOT,
+    TORCH,
+    TRANSFORMERS,
+    Lab,
+    Server,
+    Venv,
+    interpreter,
+    project,
+    pyz,
+    run,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -35,6 +49,9 @@ OV_ORT = "onnxruntime-openvino==1.24.1"
 OPENVINO = "openvino==2026.4.1"
 EDITABLE = "acme-ort-fork"  # not in ONNXRUNTIME_DISTRIBUTIONS; ships an `onnxruntime` package
 ZIPPED = "acme-ort-zipped"
+EGG = "acme-ort-egg"
+NIGHTLY = "openvino-nightly==2024.5.0.dev20241105"  # its __version__: 2024.5.0-17277-84e68373791
+WITH_TRANSFORMERS = "install " + " ".join(TRANSFORMERS)
 IPEX_HINT = 'pip install "optimum-intel[ipex]<2"'
 LINK = {mode: {"UV_LINK_MODE": mode} for mode in ("copy", "hardlink", "symlink")}
 
@@ -130,7 +147,17 @@ CASES = (
             ("pip", f"uninstall {EDITABLE}", None),
             ("editable", "setuptools-strict", "setuptools -e strict"),
             ("pip", f"uninstall {EDITABLE}", None),
-            ("editable", "hatchling", "hatchling -e (.pth)"),
+            ("editable", "hatchling", "hatchling -e (_editable_impl_NAME.pth)"),
+            ("pip", f"uninstall {EDITABLE}", None),
+            ("editable", "hatchling-editables-0.5", "hatchling -e (editables 0.5: _NAME.pth)"),
+        ),
+        serve=False,
+    ),
+    Case(
+        "legacy .egg (easy-install.pth)",
+        (
+            ("egg", "zipped", "a zipped .egg"),
+            ("egg", "folder", "an .egg folder"),
         ),
         serve=False,
     ),
@@ -141,6 +168,11 @@ CASES = (
             ("wheel", "", "a .whl ahead of the venv"),
             ("pyz", "", "a .pyz ahead of the venv"),
         ),
+        serve=False,
+    ),
+    Case(
+        "a .whl behind a same-named folder",
+        (("shadowed-wheel", "", "a .whl behind a same-named folder"),),
         serve=False,
     ),
     Case(
@@ -155,6 +187,24 @@ CASES = (
         "optimum-intel 2.x",
         (("pip", f"install optimum==2.3.0 optimum-intel==2.2.0 {OPENVINO}", "installed"),),
         show=("openvino", "optimum-intel"),
+    ),
+    Case(
+        "--no-deps optimum-intel",
+        (
+            ("pip", f"install optimum-intel==2.2.0 {OPENVINO}", "optimum-intel 2.2.0 alone"),
+            ("pip", "install optimum==2.3.0", "+ optimum 2.3.0, no transformers"),
+            ("pip", WITH_TRANSFORMERS, "+ transformers"),
+        ),
+        show=("openvino", "optimum-intel"),
+    ),
+    Case(
+        "--no-deps optimum-onnx",
+        (
+            ("pip", f"install optimum-onnx==0.1.0 {ORT}", "optimum-onnx 0.1.0 alone"),
+            ("pip", "install optimum==2.3.0", "+ optimum 2.3.0, no transformers"),
+            ("pip", WITH_TRANSFORMERS, "+ transformers"),
+        ),
+        show=("onnxruntime", "optimum-onnx"),
     ),
     Case(
         "optimum 1.27 -> optimum-onnx -> back",
@@ -172,6 +222,29 @@ CASES = (
             ("pip", "install onnxruntime==1.31.1", "onnxruntime 1.31.1"),
             ("import", "onnxruntime", None),
             ("pip", f"install --upgrade {ORT}", f"upgraded to {ORT} while loaded"),
+        ),
+    ),
+    Case(
+        "uninstalled while loaded",
+        (
+            ("pip", "install onnxruntime==1.31.1", "onnxruntime 1.31.1"),
+            ("import", "onnxruntime", None),
+            ("pip", "uninstall onnxruntime", "uninstalled while loaded"),
+        ),
+    ),
+    Case(
+        "openvino-nightly imported first",
+        (
+            ("pip", f"install {NIGHTLY}", NIGHTLY),
+            ("import", "openvino", "imported, then asked"),
+        ),
+        show=("openvino",),
+    ),
+    Case(
+        "pip killed midway",
+        (
+            ("pip", "install onnxruntime==1.31.1", "onnxruntime 1.31.1"),
+            ("killed-pip", f"install --upgrade {ORT}", f"pip killed upgrading to {ORT}"),
         ),
     ),
 )
@@ -210,25 +283,49 @@ def describe(entry: dict[str, Any], *, ours: bool) -> str:
     return text
 
 
-def expectation(truth: dict[str, Any], loaded: dict[str, str]) -> dict[str, Any]:
-    """The truth as a process that loaded ``loaded`` (module -> __version__) must report it."""
+def expectation(truth: dict[str, Any], loaded: dict[str, Any]) -> dict[str, Any]:
+    """The truth as a process that loaded ``loaded`` must report it.
+
+    ``loaded`` maps a module to its ``__version__`` and whether its file is still the one it
+    was imported from. Where it is, the loaded module is the installed one, whatever its
+    ``__version__`` says. Where pip replaced it, the process runs the loaded version; where
+    pip removed it, the process still runs it, though a restart will not find it.
+    """
     expected = {**truth, "backends": {}}
     for key, real in truth["backends"].items():
         running = loaded.get(real["module"])
-        if real["available"] and running is not None and running != real["version"]:
-            expected["backends"][key] = {**real, "version": running, "installed": real["version"]}
-        else:
+        if running is None or running["same"]:
             expected["backends"][key] = real
+        elif real["available"]:
+            version = running["version"]
+            expected["backends"][key] = {**real, "version": version, "installed": real["version"]}
+        else:
+            gone = {"available": True, "distribution": None, "version": running["version"]}
+            expected["backends"][key] = {**real, **gone, "conflicts": [], "gone": True}
+    # a runtime this process still runs is one it can use (the oracle, a fresh process, cannot)
+    runtimes = {"ov": "openvino", "ort": "onnxruntime", "ipex": "ipex"}
+    expected["runtimes"] = [
+        name
+        for name, key in runtimes.items()
+        if name in truth["runtimes"] or expected["backends"][key].get("gone")
+    ]
     return expected
+
+
+def restart_problems(key: str, real: dict[str, Any], reason: str) -> list[str]:
+    """Where the loaded runtime is not the installed one, the reason says what a restart does."""
+    if real.get("installed") and (
+        real["installed"] not in reason or "restart" not in reason.lower()
+    ):
+        return [f"{key}: reason {reason!r} lacks installed {real['installed']}/restart"]
+    if real.get("gone") and "restart" not in reason.lower():
+        return [f"{key}: reason {reason!r} does not say a restart loses it"]
+    return []
 
 
 def differences(key: str, real: dict[str, Any], ours: dict[str, Any]) -> list[str]:
     """How accelprobe's answer for one backend differs from the expected one."""
-    problems = []
-    if real.get("installed"):
-        reason = ours["reason"]
-        if real["installed"] not in reason or "restart" not in reason.lower():
-            problems.append(f"{key}: reason {reason!r} lacks installed {real['installed']}/restart")
+    problems = restart_problems(key, real, ours["reason"])
     if ours["available"] != real["available"]:
         problems.append(f"{key}: available {ours['available']} != {real['available']}")
     if real["distribution"] is not None:
@@ -261,8 +358,18 @@ def compare(expected: dict[str, Any], got: dict[str, Any]) -> list[str]:
     return problems
 
 
+# step -> (backend, the status accelprobe must give, and a text its reason or remedy holds)
+STATUSES = {
+    # optimum 1.27's RECORD still lists the files optimum-onnx's uninstall removed: reinstalling
+    # it (the case's next step) is the fix, not removing the folder
+    "uninstall optimum-onnx": ("optimum-onnx", "leftover", "--force-reinstall optimum"),
+    f"pip killed upgrading to {ORT}": ("onnxruntime", "unowned", "--force-reinstall onnxruntime"),
+    "a .whl behind a same-named folder": ("onnxruntime", "shadowed", ".whl"),
+}
+
+
 def extra_checks(case: str, step: str, truth: dict[str, Any], got: dict[str, Any]) -> list[str]:
-    """The case-specific promises: IPEX's torch reason, the <2 hint, the leftover."""
+    """The case-specific promises: IPEX's torch reason, the <2 hint, statuses with their fix."""
     problems = []
     if case == "IPEX 2.8.0" and step == "with torch 2.13.0":
         reason = got["backends"]["ipex"]["reason"]
@@ -272,19 +379,18 @@ def extra_checks(case: str, step: str, truth: dict[str, Any], got: dict[str, Any
         assert truth["integrations"]["ipex"] is None, truth["integrations"]
         if IPEX_HINT not in got["select"]["ipex"]:
             problems.append(f"select('ipex'): {got['select']['ipex']!r} lacks {IPEX_HINT}")
-    if step == "uninstall optimum-onnx":
-        assert not truth["backends"]["optimum-onnx"]["available"]
-        found = got["backends"]["optimum-onnx"]
-        if found["status"] != "leftover" or not found["remedy"]:
-            problems.append(
-                f"optimum-onnx: {found['status']} ({found['reason']}; fix {found['remedy']!r})"
-                " is no leftover with its fix"
-            )
+    if step in STATUSES:
+        key, status, text = STATUSES[step]
+        assert not truth["backends"][key]["available"]
+        found = got["backends"][key]
+        said = f"{found['reason']} {found['remedy'] or ''}"
+        if found["status"] != status or text not in said:
+            problems.append(f"{key}: {found['status']} ({said}) is not {status} with {text!r}")
     return problems
 
 
 def record(case: Case, step: str, mode: str, truth: dict[str, Any], got: dict[str, Any]) -> Row:
-    truth = expectation(truth, got["loaded"] if mode == "refresh" else {})
+    truth = expectation(truth, got["loaded"])
     problems = compare(truth, got)
     problems += extra_checks(case.name, step, truth, got)
     keys = [
@@ -368,10 +474,19 @@ def perform(venv: Venv, step: Step, tmp: Path, server: Server | None) -> None:
         server.ask(f"import {words[0]}")
     elif tool == "editable":
         editable(venv, words[0], tmp)
+    elif tool == "egg":
+        egg(venv, tmp, zipped=words[0] == "zipped")
+    elif tool == "killed-pip":
+        killed_pip(venv, words)
     else:  # wheel, pyz: an archive with its own onnxruntime and dist-info, first on sys.path
         wheel = build_wheel(venv, tmp)
         if tool == "wheel":
             venv.extra["PYTHONPATH"] = str(wheel)
+        elif tool == "shadowed-wheel":  # a same-named folder earlier on sys.path hides it
+            shadow = tmp / "shadow"
+            (shadow / "onnxruntime").mkdir(parents=True)
+            (shadow / "onnxruntime" / "__init__.py").write_text("", encoding="utf-8")
+            venv.extra["PYTHONPATH"] = os.pathsep.join((str(shadow), str(wheel)))
         else:
             source = tmp / "pyz-source"
             venv.pip("install", "--target", str(source), str(wheel))
@@ -384,14 +499,59 @@ def build_env(venv: Venv) -> dict[str, str]:
 
 
 def editable(venv: Venv, style: str, tmp: Path) -> None:
-    backend = "hatchling" if style == "hatchling" else "setuptools"
+    backend = style.partition("-")[0]
     source = project(
         tmp / f"project-{style}", EDITABLE, "0.0.1", backend, src=style != "setuptools-flat"
     )
     options = ["--config-settings", "editable_mode=strict"] if style == "setuptools-strict" else []
-    venv.pip(
-        "install", "--no-build-isolation", *options, "--editable", str(source), env=build_env(venv)
-    )
+    env = build_env(venv)
+    if style == "hatchling-editables-0.5":  # the layout hatchling wrote before editables 0.6
+        older = tmp / "editables-0.5"
+        venv.pip("install", "--target", str(older), "editables==0.5")
+        env["PYTHONPATH"] = os.pathsep.join((str(older), env["PYTHONPATH"]))
+    venv.pip("install", "--no-build-isolation", *options, "--editable", str(source), env=env)
+
+
+def egg(venv: Venv, tmp: Path, *, zipped: bool) -> None:
+    """A legacy egg of a project that ships ``onnxruntime``, put on sys.path by easy-install.pth."""
+    eggs = tmp / "eggs"
+    if not eggs.exists():
+        source = project(tmp / "project-egg", EGG, "0.0.3", "setuptools", src=False)
+        (source / "setup.py").write_text("from setuptools import setup\nsetup()\n", "utf-8")
+        command = [venv.python, "setup.py", "--quiet", "bdist_egg", "--dist-dir", str(eggs)]
+        run(command, env=venv.environment(**build_env(venv)), cwd=source)
+    (built,) = eggs.glob("*.egg")
+    for old in venv.site.glob("*.egg"):
+        shutil.rmtree(old) if old.is_dir() else old.unlink()
+    target = venv.site / built.name
+    if zipped:
+        shutil.copy(built, target)
+    else:
+        shutil.unpack_archive(built, target, "zip")
+    (venv.site / "easy-install.pth").write_text(f"./{built.name}\n", encoding="utf-8")
+
+
+def killed_pip(venv: Venv, words: list[str]) -> None:
+    """pip killed (SIGKILL) once it has stashed the old files and written the new ``__init__.py``.
+
+    It leaves pip's stash (``~nnxruntime``, ``~nnxruntime-1.31.1.dist-info``) beside some of
+    the new version's files, and no dist-info of either version under its own name.
+    """
+    command = [venv.python, "-m", "pip", *words[:1], "--no-index", "--no-deps"]
+    command += ["--find-links", str(venv.lab.wheels), *words[1:]]
+    environment = venv.environment(PIP_CONFIG_FILE=os.devnull)
+    package = venv.site / "onnxruntime"
+    with subprocess.Popen(command, env=environment, cwd=venv.work) as process:
+        while process.poll() is None:
+            stashed = any(path.name.startswith("~") for path in venv.site.iterdir())
+            if stashed and (package / "__init__.py").is_file():
+                process.send_signal(signal.SIGKILL)
+                break
+            time.sleep(0.002)
+        process.wait()
+    infos = sorted(path.name for path in venv.site.glob("*nnxruntime*.dist-info"))
+    assert process.returncode == -signal.SIGKILL, f"pip finished before it was killed: {infos}"
+    assert infos == ["~nnxruntime-1.31.1.dist-info"], infos
 
 
 def build_wheel(venv: Venv, tmp: Path) -> Path:
@@ -428,6 +588,8 @@ def test_real_environment(lab: Lab, case: Case) -> None:
                 continue
             truth = venv.oracle()
             rows = [record(case, label, "fresh", truth, venv.accelprobe())]
+            if step[0] == "import":  # a fresh process that loads the runtime before asking
+                rows.append(record(case, label, "preloaded", truth, venv.accelprobe(step[1])))
             if server is not None:
                 rows.append(record(case, label, "refresh", truth, server.ask("refresh")))
             wrong += [row for row in rows if row.problems]

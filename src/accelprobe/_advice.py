@@ -39,10 +39,15 @@ def remedy(found: Detection) -> str:
         return f"rename or remove {found.location}, which hides the installed package"
     if found.status == "leftover" and found.distribution is not None:
         return f"reinstall with: pip install --force-reinstall {found.distribution}"
-    needed = facts.same_minor_as
-    if found.status == "unusable" and found.version is not None and needed is not None:
-        from accelprobe._metadata import major_minor
+    if found.status == "unowned":  # files that no RECORD claims: an interrupted install
+        return f"reinstall with: pip install --force-reinstall {facts.distributions[0]}"
+    if found.status == "unusable" and found.version is not None:
+        from accelprobe._metadata import Scan, major_minor
 
+        needed = facts.same_minor_as  # IPEX's torch: its own major.minor
+        lacking = [name for name in Scan().lacking(facts.needs) if name != needed]
+        if needed is None or lacking:
+            return f"install what it needs: pip install {' '.join(lacking or facts.needs)}"
         wanted = major_minor(found.version)
         return f'install the {needed} it needs: pip install "{needed}=={wanted}.*"'
     if found.status == "leftover":

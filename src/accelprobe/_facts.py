@@ -96,6 +96,7 @@ class BackendFacts:
         "install",
         "key",
         "module",
+        "needs",
         "runtime",
         "same_minor_as",
         "shipping",
@@ -110,6 +111,7 @@ class BackendFacts:
         aliases: tuple[str, ...] = (),
         any_provider: bool = False,
         shipping: tuple[str, ...] = (),
+        needs: tuple[str, ...] = (),
         same_minor_as: str | None = None,
         runtime: bool = False,
     ) -> None:
@@ -125,6 +127,8 @@ class BackendFacts:
         """Whether any other distribution whose files include the module counts too."""
         self.shipping = shipping
         """Distributions accepted after those, only where their files include the module."""
+        self.needs = needs
+        """The distributions its module's import needs, found by importing the real wheels."""
         self.same_minor_as = same_minor_as
         """A distribution the import needs at this one's major.minor (IPEX and its torch)."""
         self.runtime = runtime
@@ -174,13 +178,24 @@ class AcceleratorFacts:
 BACKEND_FACTS = {
     facts.key: facts
     for facts in (
-        BackendFacts("openvino", "openvino", OPENVINO_DISTRIBUTIONS, aliases=("ov",), runtime=True),
+        # What each import needs, as the real wheels showed on Python 3.11: openvino 2026.4.1
+        # and onnxruntime 1.32.0 import numpy; optimum-intel 2.2.0 and optimum-onnx 0.1.0 (or
+        # optimum < 2) the optimum distribution and transformers (not torch).
+        BackendFacts(
+            "openvino",
+            "openvino",
+            OPENVINO_DISTRIBUTIONS,
+            aliases=("ov",),
+            needs=("numpy",),
+            runtime=True,
+        ),
         BackendFacts(
             "onnxruntime",
             "onnxruntime",
             ONNXRUNTIME_DISTRIBUTIONS,
             aliases=("ort",),
             any_provider=True,
+            needs=("numpy",),
             runtime=True,
         ),
         BackendFacts(
@@ -188,10 +203,16 @@ BACKEND_FACTS = {
             "intel_extension_for_pytorch",
             ("intel-extension-for-pytorch",),
             aliases=("intel-extension-for-pytorch",),
+            needs=("torch",),
             same_minor_as="torch",  # IPEX refuses to import beside another torch
             runtime=True,
         ),
-        BackendFacts("optimum-intel", "optimum.intel", ("optimum-intel",)),
+        BackendFacts(
+            "optimum-intel",
+            "optimum.intel",
+            ("optimum-intel",),
+            needs=("optimum", "transformers"),
+        ),
         # optimum shipped optimum.onnxruntime until optimum-onnx took it over (optimum 2).
         BackendFacts(
             "optimum-onnx",
@@ -199,6 +220,7 @@ BACKEND_FACTS = {
             ("optimum-onnx",),
             aliases=("optimum-onnxruntime",),
             shipping=("optimum",),
+            needs=("optimum", "transformers"),
         ),
     )
 }

@@ -11,6 +11,8 @@ import sys
 
 __all__ = ["find_spec", "integration_problem", "plain_path", "spec_location"]
 
+_LOCATIONS_LIMIT = 1 << 16  # a package's search locations: more is a foreign iterable's junk
+
 
 def plain_path(locations: object) -> list[str] | None:
     """A package's search locations as a plain list (None for a module).
@@ -21,11 +23,17 @@ def plain_path(locations: object) -> list[str] | None:
     """
     if locations is None:
         return None
-    try:
-        return [entry for entry in locations if isinstance(entry, str)]  # type: ignore[attr-defined]
+    found: list[str] = []
+    try:  # a foreign iterable is read only up to a bound: it may never end
+        for count, entry in enumerate(locations):  # type: ignore[arg-type, var-annotated]
+            if count >= _LOCATIONS_LIMIT:
+                break
+            if isinstance(entry, str):
+                found.append(entry)
     except Exception:  # noqa: BLE001 - a parent never imported, or a finder's junk
         raw = getattr(locations, "_path", None)
         return [entry for entry in raw if isinstance(entry, str)] if isinstance(raw, list) else []
+    return found
 
 
 def find_spec(fullname: str) -> tuple[object | None, str | None]:

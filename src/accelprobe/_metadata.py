@@ -60,11 +60,25 @@ class Scan:
     contents are not kept beyond it. ``problems`` describes metadata that does not count.
     """
 
-    __slots__ = ("problems", "reads")
+    __slots__ = ("found", "problems", "reads")
 
     def __init__(self) -> None:
         self.reads: dict[str, tuple[bytes | None, str]] = {}
         self.problems: list[str] = []
+        self.found: dict[str, bool] = {}
+
+    def lacking(self, names: Iterable[str]) -> list[str]:
+        """Those of the distributions ``names`` not installed on ``sys.path`` (once per scan)."""
+        missing = []
+        for name in names:
+            present = self.found.get(name)
+            if present is None:
+                problems = len(self.problems)
+                present = self.found[name] = installed(self, name, search_dirs()) is not None
+                del self.problems[problems:]  # a need's own metadata is no owner's problem
+            if not present:
+                missing.append(name)
+        return missing
 
     def read(self, path: str, limit: int = READ_LIMIT) -> tuple[bytes | None, str]:
         """Read at most ``limit`` bytes of the regular file ``path``, once per scan.
@@ -108,6 +122,8 @@ def _read_file(path: str, limit: int) -> tuple[bytes | None, str]:
             chunks.append(chunk)
             size += len(chunk)
         return b"".join(chunks), ""
+    except OSError as error:  # a read that fails midway (EIO, a stale network file)
+        return None, f"cannot be read ({error.strerror or error})"
     finally:
         os.close(fd)
 
@@ -222,12 +238,12 @@ def _names(folder: str) -> Iterable[str]:
     ``os.listdir``.
     """
     finder = sys.path_importer_cache.get(folder)
-    cached = getattr(finder, "_path_cache", None)
-    if (
-        isinstance(cached, set)
-        and cached
-        and getattr(finder, "_path_mtime", None) == os.stat(folder).st_mtime
-    ):
+    try:
+        cached = getattr(finder, "_path_cache", None)
+        current = getattr(finder, "_path_mtime", None) == os.stat(folder).st_mtime
+    except Exception:  # noqa: BLE001 - a foreign finder whose attributes raise: list it
+        cached = current = None
+    if isinstance(cached, set) and cached and current is True:
         return [name for name in cached if isinstance(name, str)]
     return os.listdir(folder)
 
@@ -252,11 +268,11 @@ def matching(folder: str, prefix: str, suffixes: tuple[str, ...]) -> list[str]:
 def metadata_entries(folder: str, name: str | None = None) -> list[str]:
     """The ``*.dist-info`` and ``*.egg-info`` entries in ``folder``: all, or project ``name``'s.
 
-    ``name`` is underscored (see ``underscored``).
+    ``name`` is underscored (see ``underscored``). pip's stash is never a distribution.
     """
     entries = matching(folder, name or "", INFO_SUFFIXES)
-    if name is None:
-        return entries
+    if name is None:  # pip's stash of an interrupted install (~nnxruntime-1.0.dist-info): none
+        return [entry for entry in entries if not entry.startswith("~")]
     return [entry for entry in entries if project(entry) == name]
 
 

@@ -13,12 +13,9 @@ import sys
 from stat import S_ISREG
 
 from accelprobe._metadata import (
-    INFO_SUFFIXES,
-    READ_LIMIT,
     RECORD_LIMIT,
     Dist,
     Scan,
-    decode_metadata,
     installed,
     installed_in,
     major_minor,
@@ -33,7 +30,6 @@ from accelprobe._metadata import (
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover - seen by type checkers only
-    import zipfile
     from collections.abc import Iterable, Iterator, Sequence
     from typing import Protocol
 
@@ -61,6 +57,17 @@ def verdict(
     parts = facts.module.split(".")
     if not real:
         return _leftover(scan, facts, location, parts)
+    loaded = None
+    if facts.module in sys.modules:
+        from accelprobe._loaded import loaded_state, other_copy
+
+        loaded = loaded_state(facts.module, str(getattr(spec, "origin", location)))
+        if loaded is not None and loaded[1] == "gone":  # uninstalled while loaded
+            reason = (
+                f"{facts.module} {loaded[0]} is loaded in this process, but is no longer "
+                "installed: a restart will not find it"
+            )
+            return "available", reason, Dist("", loaded[0], location, "")
     dist, problem = _owner(scan, facts, spec, location, parts)
     if problem or dist is None:
         return ("unowned" if dist is None else "shadowed"), problem, dist
@@ -68,14 +75,12 @@ def verdict(
     if problem:
         return "unusable", problem, dist
     reason = f"{dist.name} {dist.version} is installed"
-    loaded = _loaded_version(facts.module)
-    if loaded is not None and loaded.partition("+")[0] != dist.version.partition("+")[0]:
-        # another release than the installed one (a local part, IPEX's +cpu, aside)
+    if loaded is not None and other_copy(loaded, dist.version):  # upgraded while loaded
         reason = (
-            f"{dist.name} {loaded} is loaded in this process, but {dist.version} is "
+            f"{dist.name} {loaded[0]} is loaded in this process, but {dist.version} is "
             f"installed: a restart uses {dist.version}"
         )
-        dist = Dist(dist.name, loaded, dist.site, dist.entry)
+        dist = Dist(dist.name, loaded[0], dist.site, dist.entry)
     return "available", reason, dist
 
 
@@ -99,17 +104,6 @@ def _leftover(
     return "leftover", f"{dist.name} {dist.version} is installed but {leftover}", dist
 
 
-def _loaded_version(module: str) -> str | None:
-    """The ``__version__`` of ``module`` where this process has imported it already.
-
-    Only its PEP 440 part: OpenVINO's ``2026.4.1-22982-e213a147257-releases/2026/4`` is
-    ``2026.4.1``.
-    """
-    loaded = sys.modules.get(module)
-    version = getattr(loaded, "__version__", None) if loaded is not None else None
-    return version.partition("-")[0] if isinstance(version, str) and version.strip() else None
-
-
 def _in_folder(scan: Scan, facts: BackendFacts, folder: str) -> list[Dist]:
     """The accepted distributions of a backend in ``folder``, in priority order.
 
@@ -131,24 +125,34 @@ def _everywhere(scan: Scan, facts: BackendFacts, dirs: Sequence[str]) -> Iterato
 
 
 def _needs_problem(scan: Scan, facts: BackendFacts, dist: Dist) -> str:
-    """Why ``dist`` cannot be imported for what it needs, or ``''``.
+    """Why ``dist`` cannot be imported for what it needs, or ``''``: read from metadata.
 
     IPEX needs torch of its own major.minor: it does not declare torch as a dependency,
-    and refuses to import beside any other.
+    and refuses to import beside any other. Every backend needs the distributions its
+    import needs (``facts.needs``); a namespace ``optimum/`` is no ``optimum``.
     """
     needed = facts.same_minor_as
-    if needed is None:
+    if needed is not None:
+        wanted = major_minor(dist.version)
+        other = installed(scan, needed, search_dirs())
+        if other is None:
+            there = f"{needed} is not installed"
+        elif major_minor(other.version) != wanted:
+            there = f"{needed} {other.version} is installed"
+        else:
+            there = ""
+        if there:
+            return (
+                f"{dist.name} {dist.version} needs {needed} {wanted}, but {there}, "
+                "so it cannot be imported"
+            )
+    missing = scan.lacking(facts.needs)
+    if not missing:
         return ""
-    wanted = major_minor(dist.version)
-    other = installed(scan, needed, search_dirs())
-    if other is None:
-        there = f"{needed} is not installed"
-    elif major_minor(other.version) != wanted:
-        there = f"{needed} {other.version} is installed"
-    else:
-        return ""
+    which = " and ".join(missing)
     return (
-        f"{dist.name} {dist.version} needs {needed} {wanted}, but {there}, so it cannot be imported"
+        f"{dist.name} {dist.version} needs {which}, not installed, so it cannot be imported "
+        f"(pip install {' '.join(missing)})"
     )
 
 
@@ -207,7 +211,8 @@ def _record(scan: Scan, dist: Dist, module: str) -> dict[str, tuple[str, int]] |
         path, _, rest = line.rpartition(",")
         path, _, digest = path.rpartition(",")
         path = path[1:-1].replace('""', '"') if path.startswith('"') else path
-        if path.startswith(prefix):
+        # a path that leaves the package (``..``) is never read or hashed
+        if path.startswith(prefix) and ".." not in path.replace("\\", "/").split("/"):
             files[path] = (digest, int(rest) if rest.isascii() and rest.isdigit() else 0)
     return files
 
@@ -244,77 +249,34 @@ def _providers(scan: Scan, module: str, folder: str, skip: Iterable[str]) -> lis
     return found
 
 
-# --- a zip on sys.path -------------------------------------------------------------------------
-
-
-def _in_archive(archive: str, facts: BackendFacts) -> tuple[Dist | None, str]:
-    """The distribution whose metadata sits in the zip ``archive`` beside the module.
-
-    An accepted name comes first; for ONNX Runtime, any distribution whose ``RECORD``
-    lists the module counts too.
-    """
-    import zipfile
-
-    module = facts.module
-    accepted = facts.accepted
-    ranks = {underscored(name): rank for rank, name in enumerate(accepted)}
-    try:
-        with zipfile.ZipFile(archive) as bundle:
-            names = set(bundle.namelist())
-            entries = sorted(
-                (name.partition("/")[0] for name in names if name.count("/") == 1),
-                key=lambda entry: (ranks.get(project(entry), len(ranks)), entry),
-            )
-            for entry in dict.fromkeys(entries):
-                if not entry.endswith(INFO_SUFFIXES):
-                    continue
-                name = project(entry)
-                if name not in ranks:
-                    record = f"{entry}/RECORD"
-                    if not facts.any_provider or record not in names:
-                        continue
-                    listed = bundle.read(record)[:RECORD_LIMIT].decode("utf-8", "replace")
-                    if f"\n{module.replace('.', '/')}/__init__.py," not in f"\n{listed}":
-                        continue
-                version = _zip_version(bundle, entry, names)
-                if version:
-                    name = accepted[ranks[name]] if name in ranks else name
-                    return Dist(name.replace("_", "-"), version, archive, entry), ""
-    except Exception as error:  # noqa: BLE001 - a damaged archive: the reason says so
-        from accelprobe._advice import error_text
-
-        return None, f"{archive} cannot be read as a zip file ({error_text(error)})"
-    return None, f"{module} in {archive} has no installed distribution's metadata beside it"
-
-
-def _zip_version(bundle: zipfile.ZipFile, entry: str, names: set[str]) -> str | None:
-    """The version in the metadata folder ``entry`` of a zip file, read under the size cap."""
-    for file in (f"{entry}/METADATA", f"{entry}/PKG-INFO"):
-        if file in names:
-            with bundle.open(file) as stream:
-                text = decode_metadata(stream.read(READ_LIMIT))
-            return parse_version(text) if text is not None else None
-    return None
-
-
 # --- two owners in one folder: the hashes decide ----------------------------------------------
 
 
-def _hash(path: str, algorithm: str) -> str | None:
+def _hash(path: str, algorithm: str, size: int) -> str | None:
     """The ``RECORD``-style digest (urlsafe base64, no padding) of the file at ``path``.
 
-    ``binascii`` rather than ``base64``, whose import (it brings ``re``) costs milliseconds.
+    A regular file only, and at most the ``size`` its ``RECORD`` gives (or its own): a
+    longer one does not match, and is not read further. ``binascii`` rather than
+    ``base64``, whose import (it brings ``re``) costs milliseconds.
     """
     import binascii
 
     try:
         digest = _hasher(algorithm)
-        if not S_ISREG(os.stat(path).st_mode):
+        status = os.stat(path)
+        if not S_ISREG(status.st_mode):
             return None
+        left = (size or status.st_size) + 1
         with open(path, "rb") as stream:
-            for chunk in iter(lambda: stream.read(1 << 20), b""):
+            while left > 0:
+                chunk = stream.read(min(left, 1 << 20))
+                if not chunk:
+                    break
                 digest.update(chunk)
+                left -= len(chunk)
     except (OSError, ValueError):
+        return None
+    if left <= 0:  # longer than its RECORD says
         return None
     encoded = binascii.b2a_base64(digest.digest(), newline=False).decode("ascii")
     return encoded.rstrip("=").replace("+", "-").replace("/", "_")
@@ -361,7 +323,7 @@ def _by_files_on_disk(scan: Scan, dists: list[Dist], module: str) -> tuple[Dist,
             continue
         on_disk = os.path.join(shipping[0].site, *path.split("/"))
         algorithms = {digest.partition("=")[0] for digest in recorded}
-        actual = {f"{name}={_hash(on_disk, name)}" for name in sorted(algorithms)}
+        actual = {f"{name}={_hash(on_disk, name, telling[path])}" for name in sorted(algorithms)}
         if recorded & actual:  # else the file was changed since: it tells nothing
             alive = [dist for dist in alive if listed[id(dist)] in actual | {""}]
         if len(alive) == 1:
@@ -378,7 +340,8 @@ def _pth_owner(scan: Scan, folder: str, location: str, parts: list[str]) -> Dist
 
     setuptools writes ``__editable__.NAME-VERSION.pth`` (a path, or an import of its
     ``__editable___NAME_VERSION_finder.py`` whose ``MAPPING`` names each package's folder);
-    hatchling writes ``_NAME.pth``; both list it in the distribution's ``RECORD``.
+    hatchling writes ``_editable_impl_NAME.pth`` (``_NAME.pth`` before editables 0.6); each
+    lists it in the distribution's ``RECORD``, which decides the owner.
     """
     top = os.path.join(_site_of(location, parts) or location, parts[0])
     site = os.path.dirname(top)
@@ -420,22 +383,21 @@ def _finder_mapping(text: str, top: str) -> list[str]:
 def _owner_of_file(scan: Scan, folder: str, name: str) -> Dist | None:
     """The editable install in ``folder`` whose ``RECORD`` lists the file ``name``.
 
-    The file's name tells which (``__editable__.my_ort-1.0.pth``, ``_my_ort.pth``,
-    ``__editable___my_ort_1_0_finder.py``), and its ``direct_url.json`` must say editable:
-    a ``.pth`` file alone maps a folder, not the packages someone put there.
+    Never guessed from the file's name, which each installer spells its own way
+    (``__editable__.my_ort-1.0.pth``, ``_editable_impl_my_ort.pth``, ``_my_ort.pth``): the
+    distributions whose ``direct_url.json`` says editable are asked, a ``.pth`` file alone
+    maps a folder, not the packages someone put there.
     """
-    stem = name.removeprefix("__editable__").strip("._").partition("-")[0]
-    stem = stem.removesuffix("_finder.py").removesuffix(".pth")
-    words = stem.lower().split("_")
-    for count in range(len(words), 0, -1):
-        for entry in metadata_entries(folder, "_".join(words[:count])):
-            info = os.path.join(folder, entry)
-            record = scan.read_text(os.path.join(info, "RECORD"), RECORD_LIMIT)
-            if record is None or f"\n{name}," not in f"\n{record}" or not _editable(scan, info):
-                continue
-            version, _ = read_metadata(scan, info)
-            if version is not None:
-                return Dist(project(entry).replace("_", "-"), version, folder, entry)
+    for entry in metadata_entries(folder):
+        info = os.path.join(folder, entry)
+        if not _editable(scan, info):
+            continue
+        record = scan.read_text(os.path.join(info, "RECORD"), RECORD_LIMIT)
+        if record is None or f"\n{name}," not in f"\n{record}":
+            continue
+        version, _ = read_metadata(scan, info)
+        if version is not None:
+            return Dist(project(entry).replace("_", "-"), version, folder, entry)
     return None
 
 
@@ -481,7 +443,9 @@ def _owner(
     scan.problems.clear()
     archive = _archive_of(spec)
     if archive is not None:
-        return _in_archive(archive, facts)
+        from accelprobe._zips import in_archive
+
+        return in_archive(archive, facts)
     site = _site_of(location, parts)
     beside = _owner_beside(scan, facts, site) if site is not None else None
     if beside is not None:
@@ -501,11 +465,28 @@ def _owner_beside(scan: Scan, facts: BackendFacts, site: str) -> Dist | None:
         return chosen
     if beside:
         return beside[0]
+    if os.path.basename(site).lower().endswith(".egg"):
+        return _in_egg(scan, facts, site)
     if facts.any_provider:
         providers = _providers(scan, facts.module, site, facts.accepted)
         if providers:
             return providers[0]
     return None
+
+
+def _in_egg(scan: Scan, facts: BackendFacts, egg: str) -> Dist | None:
+    """The distribution of the ``.egg`` folder ``egg``: its ``EGG-INFO``, named by the folder.
+
+    An accepted name, or for ONNX Runtime any egg whose ``top_level.txt`` names the module.
+    """
+    name = project(os.path.basename(egg))
+    names = {underscored(accepted): accepted for accepted in facts.accepted}
+    version, _ = read_metadata(scan, os.path.join(egg, "EGG-INFO"))
+    if version is None:
+        return None
+    dist = Dist(names.get(name, name.replace("_", "-")), version, egg, "EGG-INFO")
+    listed = facts.any_provider and _ships(scan, dist, facts.module, unlisted=False)
+    return dist if name in names or listed else None
 
 
 def _owner_elsewhere(
@@ -524,6 +505,11 @@ def _owner_elsewhere(
             editable = _pth_owner(scan, folder, location, parts)
             if editable is not None:
                 return editable, ""
+        from accelprobe._zips import carrying
+
+        zipped = carrying(dirs, facts)
+        if zipped is not None:  # a zipped install is shadowed as a folder install is
+            return zipped, _shadows(location, zipped)
         candidates = [
             dist for dist in (_from_importlib_metadata(name, dirs) for name in names) if dist
         ]
@@ -541,8 +527,13 @@ def _owner_elsewhere(
     shadowed = next((dist for dist, copy in copies if copy is not None), None)
     if shadowed is None:
         return candidates[0], ""  # an editable install: no copy beside the metadata
+    return shadowed, _shadows(location, shadowed)
+
+
+def _shadows(location: str, shadowed: Dist) -> str:
+    """The reason: the file or folder at ``location`` hides ``shadowed``'s install."""
     kind = "folder" if os.path.isdir(location) else "file"
-    return shadowed, (
+    return (
         f"a {kind} {location} shadows {shadowed.name} {shadowed.version} installed in "
         f"{shadowed.site}"
     )

@@ -116,7 +116,7 @@ class Detection:
     @property
     def distribution(self) -> str | None:
         """The distribution that provides the module, as installed, or None."""
-        return self._dist.name if self._dist else None
+        return (self._dist.name or None) if self._dist else None  # "": uninstalled, loaded
 
     @property
     def version(self) -> str | None:

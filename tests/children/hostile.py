@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import importlib.machinery
+import itertools
 import os
 import sys
 from typing import Any, Callable
@@ -107,6 +108,10 @@ def _junk(name: str, behaviour: str) -> object:
     if behaviour == "locations":
         spec = importlib.machinery.ModuleSpec(name, None, is_package=True)
         spec.submodule_search_locations = 42  # type: ignore[assignment]
+        return spec
+    if behaviour == "endless":  # a foreign iterable that never ends
+        spec = importlib.machinery.ModuleSpec(name, None, is_package=True)
+        spec.submodule_search_locations = itertools.count()  # type: ignore[assignment]
         return spec
     assert behaviour == "gone", behaviour
     spec.has_location = True
@@ -424,3 +429,21 @@ def fork_mid_probe(result: dict[str, Any], *, gate: str) -> None:
     thread.join()
     result["ok"] = found.get("ok")
     result["parent"] = _host_state() == before
+
+
+def raising_path_finder(result: dict[str, Any], *, folder: str) -> None:
+    """A cached path-entry finder for ``folder`` whose every other attribute lookup raises.
+
+    Its ``find_spec`` finds nothing (one that raises would break every import, beyond reach).
+    """
+    audit.start(result)
+
+    class Raising:
+        def find_spec(self, name: str, target: object = None) -> None:  # noqa: ARG002
+            return None
+
+        def __getattr__(self, name: str) -> object:
+            msg = f"no {name} for you"
+            raise RuntimeError(msg)
+
+    sys.path_importer_cache[folder] = Raising()

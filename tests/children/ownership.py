@@ -185,3 +185,39 @@ def refreshed(result: dict[str, Any]) -> None:
     import accelprobe
 
     result["ok"] = [info.available for info in accelprobe.refresh()]
+
+
+def statuses(result: dict[str, Any]) -> None:
+    """Each backend's status, reason and remedy."""
+    import accelprobe
+
+    result["d"] = {
+        key: [found.status, found.reason, found.remedy]
+        for key in ("openvino", "onnxruntime", "ipex", "optimum-intel", "optimum-onnx")
+        for found in [accelprobe.detection(key)]
+    }
+
+
+def replaced_while_loaded(result: dict[str, Any], *, init: str, version: str) -> None:
+    """openvino's version and reason; then, once its files and metadata are replaced, again.
+
+    As pip replaces them: new files (a later change time), a new dist-info.
+    """
+    import os
+    import pathlib
+    import time
+
+    import accelprobe
+
+    found = accelprobe.detection("openvino")
+    result["before"] = [found.version, found.reason]
+    time.sleep(0.05)  # past the file system's clock tick: pip takes longer than that
+    package = pathlib.Path(init).parent
+    (package / "__init__.py.new").write_text("# the next nightly\n", encoding="utf-8")
+    os.replace(package / "__init__.py.new", init)
+    (info,) = package.parent.glob("openvino-*.dist-info")
+    metadata = f"Metadata-Version: 2.1\nName: openvino\nVersion: {version}\n\n"
+    (info / "METADATA").write_text(metadata, encoding="utf-8")
+    accelprobe.refresh()
+    found = accelprobe.detection("openvino")
+    result["after"] = [found.version, found.reason]

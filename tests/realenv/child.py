@@ -1,13 +1,18 @@
 """What accelprobe says, run in a child of the venv's interpreter.
 
-``fresh``: import accelprobe and print one report. ``serve``: a long-running process that
-stays alive across pip steps, reading commands from stdin — ``refresh`` (call
+``fresh``: import accelprobe and print one report (``fresh NAME`` imports the module NAME
+first, as a program that loads its runtime before asking would). ``serve``: a long-running
+process that stays alive across pip steps, reading commands from stdin — ``refresh`` (call
 ``accelprobe.refresh()`` and report), ``import NAME`` (import a module, as a program using it
 would) — and answering each with one line that starts with ``MARK``.
+
+Each loaded runtime is reported with its ``__version__`` and whether its ``__file__`` still
+holds the bytes it was imported from (``same``): false once pip replaced or removed it.
 """
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import json
 import sys
@@ -16,6 +21,22 @@ from typing import Any
 MARK = "@@realenv "
 ACCELERATORS = ("ov", "ort", "ipex")
 MODULES = ("onnxruntime", "openvino", "intel_extension_for_pytorch")
+IMPORTED: dict[str, str | None] = {}  # module -> the digest of its __file__ when imported
+
+
+def digest(module: object) -> str | None:
+    """The sha256 of the module's ``__file__`` as it is on disk now; None when it is gone."""
+    try:
+        with open(str(getattr(module, "__file__", None)), "rb") as stream:
+            return hashlib.sha256(stream.read()).hexdigest()
+    except OSError:
+        return None
+
+
+def load(name: str) -> Any:
+    module = importlib.import_module(name)
+    IMPORTED[name] = digest(module)
+    return module
 
 
 def report(infos: tuple[Any, ...]) -> dict[str, Any]:
@@ -39,7 +60,11 @@ def report(infos: tuple[Any, ...]) -> dict[str, Any]:
         }
     select = {name or "default": choose(name) for name in (*ACCELERATORS, None)}
     loaded = {
-        name: str(getattr(sys.modules[name], "__version__", None))
+        name: {
+            "version": str(getattr(sys.modules[name], "__version__", None)),
+            "same": IMPORTED.get(name) is not None
+            and digest(sys.modules[name]) == IMPORTED.get(name),
+        }
         for name in MODULES
         if name in sys.modules
     }
@@ -76,7 +101,7 @@ def serve() -> None:
         if command == "refresh":
             answer(report(accelprobe.refresh()))
         elif command == "import":
-            module = importlib.import_module(argument)
+            module = load(argument)
             answer({"imported": argument, "version": str(getattr(module, "__version__", None))})
         else:
             answer({"error": f"unknown command {line!r}"})
@@ -86,6 +111,8 @@ def main() -> None:
     if sys.argv[1:] == ["serve"]:
         serve()
     else:
+        for name in sys.argv[2:]:  # fresh NAME: the runtime is loaded before accelprobe
+            load(name)
         import accelprobe
 
         answer(report(accelprobe.all_backends()))

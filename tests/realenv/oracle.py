@@ -1,13 +1,16 @@
 """The oracle, run in a child of the venv's interpreter: what Python really imports, and whose.
 
-It shares no code with accelprobe. For each backend it imports the module (or, where importing
-needs heavy dependencies that these venvs leave out — transformers and torch for
-``optimum.intel`` and ``optimum.onnxruntime`` — only locates it, parent by parent, without
-running any package code), then finds the owner of the module's file with importlib.metadata:
-the distributions in the same sys.path folder whose RECORD lists the file, and among several
-the one whose RECORD sizes and sha256 hashes match the files on disk; an editable install by
-its ``direct_url.json`` (``dir_info.editable``) mapping the project folder; a zip by the
-dist-info inside the same archive. Prints one JSON object on its last line.
+It shares no code with accelprobe. For each backend it imports the module (a backend whose
+import fails — a missing ``transformers`` or ``optimum``, a namespace leftover — is not
+available), then finds the owner of the module's file with importlib.metadata: the
+distributions in the same sys.path folder whose RECORD (or an egg's SOURCES.txt) lists the file
+and that importlib.metadata finds by name (pip's stash of an interrupted upgrade,
+``~nnxruntime-1.31.1.dist-info``, is no distribution), and among several the one whose RECORD
+sizes and sha256 hashes match the files on disk; an editable install by its
+``direct_url.json`` (``dir_info.editable``) mapping the project folder; a zip by the
+dist-info inside the same archive. The accelerators' integrations (``optimum.intel.openvino``
+...) need torch to import, which these venvs leave out: they are only located, parent by
+parent, without running any package code. Prints one JSON object on its last line.
 """
 
 from __future__ import annotations
@@ -32,8 +35,6 @@ MODULES = {
     "optimum-intel": "optimum.intel",
     "optimum-onnx": "optimum.onnxruntime",
 }
-# Imported for real; the optimum integrations need transformers and torch, so they are located.
-IMPORTED = frozenset({"openvino", "onnxruntime", "intel_extension_for_pytorch"})
 INTEGRATIONS = {
     "ov": "optimum.intel.openvino",
     "ort": "optimum.onnxruntime",
@@ -153,7 +154,7 @@ def owned(file: str, entry: str, result: dict[str, Any]) -> bool:
     listing = []
     for dist in importlib.metadata.distributions(path=[entry]):
         names = {os.path.normpath(str(path)).replace(os.sep, "/") for path in dist.files or []}
-        if relative in names:
+        if relative in names and known(dist, entry):
             listing.append(dist)
     if listing:
         scored = sorted(
@@ -168,15 +169,20 @@ def owned(file: str, entry: str, result: dict[str, Any]) -> bool:
     return bool(listing)
 
 
+def known(dist: importlib.metadata.Distribution, entry: str) -> bool:
+    """Whether importlib.metadata finds ``dist`` in ``entry`` by its own name, as pip does."""
+    name = name_of(dist)
+    return any(
+        other.version == dist.version
+        for other in importlib.metadata.distributions(name=name, path=[entry])
+    )
+
+
 def judge(key: str, module: str) -> dict[str, Any]:
-    if module in IMPORTED:
-        file, loaded_version, error = load(module)
-        origin = file
-        if origin is None:  # import failed, or a namespace leftover: locate it for its owner
-            origin = locate(module)
-    else:  # needs transformers/torch to import: located only, see the module docstring
-        file = origin = locate(module)
-        loaded_version = error = None
+    file, loaded_version, error = load(module)
+    origin = file
+    if origin is None:  # import failed, or a namespace leftover: locate it for its owner
+        origin = locate(module)
     found = owner(origin) if origin else {"distribution": None, "version": None, "conflicts": []}
     available = file is not None and error is None and found["distribution"] is not None
     return {

@@ -34,6 +34,7 @@ PINS = (
     "onnxruntime-gpu==1.31.1",
     "onnxruntime-openvino==1.24.1",
     "openvino==2026.4.1",
+    "openvino-nightly==2024.5.0.dev20241105",
     "optimum==1.23.3",
     "optimum==1.27.0",
     "optimum==2.3.0",
@@ -51,6 +52,19 @@ PINS = (
     "jinja2==3.1.6",
     "markupsafe==3.0.4",
     "fsspec==2026.9.0",
+    # what `import transformers` needs (it checks each one's metadata), for the integrations
+    "transformers==4.57.6",
+    "huggingface-hub==0.36.2",
+    "tokenizers==0.22.2",
+    "safetensors==0.8.0",
+    "regex==2026.11.19",
+    "pyyaml==6.0.4",
+    "requests==2.34.2",
+    "tqdm==4.70.1",
+    "certifi==2026.10.19.post1",
+    "charset-normalizer==3.5.3",
+    "idna==3.20",
+    "urllib3==2.8.0",
     # every venv: accelprobe's dependency, and numpy, which onnxruntime and openvino import
     "packaging==26.4",
     "numpy==2.4.6",
@@ -61,6 +75,9 @@ PINS = (
     "pathspec==1.1.1",
     "pluggy==1.7.0",
     "trove-classifiers==2026.9.21.13",
+    # hatchling's editable .pth is named by editables: `_NAME.pth` (0.5), `_editable_impl_NAME.pth`
+    # (0.6, the current release, which pip's build isolation gets)
+    "editables==0.6",
     "editables==0.5",
 )
 TORCH = (
@@ -74,7 +91,32 @@ TORCH = (
     "markupsafe",
     "fsspec",
 )
-TOOLS = ("uv", "setuptools", "hatchling", "pathspec", "pluggy", "trove-classifiers", "editables")
+TRANSFORMERS = (
+    "transformers",
+    "huggingface-hub",
+    "tokenizers",
+    "safetensors",
+    "regex",
+    "pyyaml",
+    "requests",
+    "tqdm",
+    "certifi",
+    "charset-normalizer",
+    "idna",
+    "urllib3",
+    "filelock",
+    "fsspec",
+    "typing-extensions",
+)
+TOOLS = (
+    "uv",
+    "setuptools",
+    "hatchling",
+    "pathspec",
+    "pluggy",
+    "trove-classifiers",
+    "editables==0.6",
+)
 BUILD = (*TOOLS, "packaging")
 # Variables of the outer process that must not leak into the venvs' processes.
 FOREIGN = ("PYTHON", "ACCELPROBE_", "PIP_", "UV_", "VIRTUAL_ENV", "CONDA", "COVERAGE_")
@@ -248,8 +290,10 @@ class Venv:
         result: dict[str, Any] = last_json(completed.stdout)
         return result
 
-    def accelprobe(self) -> dict[str, Any]:
-        completed = run([self.python, "-c", CHILD], env=self.environment(), cwd=self.work)
+    def accelprobe(self, *preload: str) -> dict[str, Any]:
+        """What accelprobe says in a fresh process that first imports each of ``preload``."""
+        command = [self.python, "-c", CHILD, *(("fresh", *preload) if preload else ())]
+        completed = run(command, env=self.environment(), cwd=self.work)
         result: dict[str, Any] = last_json(completed.stdout)
         return result
 
