@@ -81,6 +81,17 @@ def orders(tool: str, *, gpu_first: bool, title: str = "") -> Case:
     return Case(title or f"{tool}: {'gpu then ort' if gpu_first else 'ort then gpu'}", steps)
 
 
+def no_deps(integration: str, runtime: str, *, show: tuple[str, ...]) -> Case:
+    """An integration installed with --no-deps by its runtime, then optimum, then transformers."""
+    name, _, version = integration.partition("==")
+    steps: tuple[Step, ...] = (
+        ("pip", f"install {integration} {runtime}", f"{name} {version} alone"),
+        ("pip", "install optimum==2.3.0", "+ optimum 2.3.0, no transformers"),
+        ("pip", WITH_TRANSFORMERS, "+ transformers"),
+    )
+    return Case(f"--no-deps {name}", steps, show=show)
+
+
 CASES = (
     Case(
         "optimum 1.x",
@@ -188,24 +199,8 @@ CASES = (
         (("pip", f"install optimum==2.3.0 optimum-intel==2.2.0 {OPENVINO}", "installed"),),
         show=("openvino", "optimum-intel"),
     ),
-    Case(
-        "--no-deps optimum-intel",
-        (
-            ("pip", f"install optimum-intel==2.2.0 {OPENVINO}", "optimum-intel 2.2.0 alone"),
-            ("pip", "install optimum==2.3.0", "+ optimum 2.3.0, no transformers"),
-            ("pip", WITH_TRANSFORMERS, "+ transformers"),
-        ),
-        show=("openvino", "optimum-intel"),
-    ),
-    Case(
-        "--no-deps optimum-onnx",
-        (
-            ("pip", f"install optimum-onnx==0.1.0 {ORT}", "optimum-onnx 0.1.0 alone"),
-            ("pip", "install optimum==2.3.0", "+ optimum 2.3.0, no transformers"),
-            ("pip", WITH_TRANSFORMERS, "+ transformers"),
-        ),
-        show=("onnxruntime", "optimum-onnx"),
-    ),
+    no_deps("optimum-intel==2.2.0", OPENVINO, show=("openvino", "optimum-intel")),
+    no_deps("optimum-onnx==0.1.0", ORT, show=("onnxruntime", "optimum-onnx")),
     Case(
         "optimum 1.27 -> optimum-onnx -> back",
         (
