@@ -55,13 +55,19 @@ def environment(env: dict[str, str] | None = None) -> dict[str, str]:
 
 
 def _capped(memory: int, *, close_stdout: bool) -> Callable[[], None] | None:
-    """What the child runs before exec: the memory cap, and ``>&-`` when asked."""
+    """What the child runs before exec: the memory cap, and ``>&-`` when asked.
+
+    And SIGINT's default disposition, as a terminal gives it: a suite run in the background
+    (``nox ... &`` in a script) inherits SIGINT ignored, and Python then installs no
+    ``KeyboardInterrupt`` handler in its children.
+    """
     if sys.platform == "win32":  # pragma: no cover - no resource module, no fork
         return None
     import resource
 
     def cap() -> None:
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
         if close_stdout:
             os.close(1)
 

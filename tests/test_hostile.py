@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, Callable
 import pytest
 
 import accelprobe
-from accelprobe import probe, report
+from accelprobe import _output, probe, report
 from tests.children import audit, hostile, ownership
 from tests.fake import (
     Hook,
@@ -601,12 +601,12 @@ def test_report_gives_up_on_an_output_that_takes_nothing(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """In this process: a non-blocking pipe nobody reads, a short stall: OSError, then 120."""
-    monkeypatch.setattr(report, "_STALL", 0.2)
+    monkeypatch.setattr(_output, "STALL", 0.2)
     read, write = os.pipe()
     try:
         os.set_blocking(write, False)
         with pytest.raises(BlockingIOError):
-            report._write_all(write, b"x" * (1 << 20))  # more than any pipe holds
+            _output.write_all(write, b"x" * (1 << 20))  # more than any pipe holds
     finally:
         os.close(read)
         os.close(write)

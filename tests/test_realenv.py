@@ -538,8 +538,11 @@ def killed_pip(venv: Venv, words: list[str]) -> None:
     package = venv.site / "onnxruntime"
     with subprocess.Popen(command, env=environment, cwd=venv.work) as process:
         while process.poll() is None:
-            stashed = any(path.name.startswith("~") for path in venv.site.iterdir())
-            if stashed and (package / "__init__.py").is_file():
+            # the old package and dist-info stashed (pip stashes before it installs) and the
+            # new __init__.py written: pip is installing the new version's files
+            stashed = (venv.site / "~nnxruntime").is_dir()
+            old = any(venv.site.glob("onnxruntime-*.dist-info"))
+            if stashed and not old and (package / "__init__.py").is_file():
                 process.send_signal(signal.SIGKILL)
                 break
             time.sleep(0.002)

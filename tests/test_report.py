@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from accelprobe import report
+from accelprobe import _output, report
 from tests.children import report as child
 from tests.fake import (
     DRIVER,
@@ -965,10 +965,10 @@ def test_main_in_this_process(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -
 
 
 def test_silence(tmp_path: Path) -> None:
-    report._silence(None)
-    report._silence(io.StringIO())  # no file descriptor
+    _output.silence(None)
+    _output.silence(io.StringIO())  # no file descriptor
     with open(tmp_path / "out", "w", encoding="utf-8") as stream:
-        report._silence(stream)
+        _output.silence(stream)
         os.write(stream.fileno(), b"gone")
     assert (tmp_path / "out").read_bytes() == b""
     free = os.open(os.devnull, os.O_RDONLY)
@@ -978,8 +978,8 @@ def test_silence(tmp_path: Path) -> None:
         def fileno(self) -> int:
             return free
 
-    report._silence(Stale())
-    os.close(free)  # _silence left os.devnull open on it
+    _output.silence(Stale())
+    os.close(free)  # silence() left os.devnull open on it
 
 
 # --- speed ---------------------------------------------------------------------------------
@@ -1011,6 +1011,7 @@ def test_plain_report_imports_nothing_costly(tmp_path: Path) -> None:
         "accelprobe._facts",
         "accelprobe._locate",
         "accelprobe._metadata",
+        "accelprobe._output",  # writes every byte or exits 120: a file, no import
         "accelprobe._version",  # the report says accelprobe's version: a file, no import
         "accelprobe.backends",
         "accelprobe.report",

@@ -68,14 +68,12 @@ _lock = _thread.RLock()
 
 
 class Detection:
-    """What detection found for one backend: a cheap, read-only record for tools.
+    """What detection found for one backend: a cheap, read-only record.
 
-    ``BackendInfo`` (a dataclass, whose import costs milliseconds) is built from it on
-    request; the report reads this record directly. ``status`` says which case it is:
-    ``available``, ``missing``, ``disabled``, ``leftover`` (a folder without
-    ``__init__.py``), ``shadowed`` (another file or folder hides the install), ``unowned``
-    (no usable distribution), ``unusable`` (installed but cannot be imported, e.g. IPEX
-    without its torch) or ``error``.
+    ``BackendInfo`` (a dataclass: its import costs milliseconds) is built from it on request.
+    ``status``: ``available``, ``missing``, ``disabled``, ``leftover`` (a folder without
+    ``__init__.py``), ``shadowed`` (another file or folder hides the install), ``unowned`` (no
+    usable distribution), ``unusable`` (installed, but its import would fail) or ``error``.
     """
 
     __slots__ = ("_dist", "available", "location", "name", "reason", "status")
@@ -130,10 +128,9 @@ class Detection:
 
     @property
     def hidden(self) -> tuple[str, ...]:
-        """Accepted distributions in other ``sys.path`` folders, hidden by the one found.
+        """Accepted distributions in later ``sys.path`` folders, as ``name version in folder``.
 
-        Each as ``name version in folder``. Nothing was overwritten, so these are not
-        conflicts; computed on request, as it lists every folder on ``sys.path``.
+        Hidden by the one found, not conflicts (nothing was overwritten); lists every folder.
         """
         if self._dist is None:
             return ()
@@ -153,10 +150,9 @@ class Detection:
 
 
 def installed_version(distribution: str) -> str | None:
-    """The installed version of ``distribution`` (any name), or None; nothing is imported.
+    """The installed version of ``distribution`` (any name), or None, read as detection reads.
 
-    Read from metadata as detection reads it: cheaper than ``importlib.metadata.version``,
-    whose import alone costs milliseconds.
+    Cheaper than ``importlib.metadata.version``, whose import alone costs milliseconds.
     """
     from accelprobe._metadata import installed_version_of
 
@@ -170,8 +166,7 @@ def installed_version(distribution: str) -> str | None:
 def _detect(key: str, scans: list[Scan]) -> Detection:
     """Locate one backend's module; then its owner, what its import needs, a loaded copy.
 
-    Never raises: whatever goes wrong becomes the reason. ``scans`` holds this
-    detection's one ``Scan``, made when the first module is found.
+    Never raises. ``scans`` holds this detection's one ``Scan``, made at the first module found.
     """
     module = BACKEND_FACTS[key].module
     try:
@@ -196,18 +191,14 @@ def _detect(key: str, scans: list[Scan]) -> Detection:
 
 
 def _detect_all() -> None:
-    """Detect every backend and publish the results in the module-level flags.
-
-    One scan serves every backend, so that no file is read twice; it is dropped after.
-    """
+    """Detect every backend and publish the flags; one scan serves all, then is dropped."""
     global _onnxruntime_available, _openvino_available, _ipex_available  # noqa: PLW0603
     global _optimum_intel_available, _optimum_onnx_available  # noqa: PLW0603
     global _detections, _available, _infos, _readiness
     disabled, unknown = _facts.disabled_and_unknown()
+    variable = _facts.DISABLE_VARIABLE
     for token in unknown:
-        _facts.log(
-            _facts.DEBUG, "ignoring unknown backend %r in %s", token, _facts.DISABLE_VARIABLE
-        )
+        _facts.log(_facts.DEBUG, "ignoring unknown backend %r in %s", token, variable)
     scans: list[Scan] = []
     detections = {
         key: Detection(key, "disabled", f"disabled by {_facts.DISABLE_VARIABLE}")
@@ -370,13 +361,10 @@ def select_accelerator(
 ) -> Accelerator:
     """Pick the accelerator to run on: the one asked for, or the best one available.
 
-    ``accelerator`` (or else ``ACCELPROBE_ACCELERATOR``) names one; otherwise the first of
-    ov > ort > ipex that is available, limited to ``candidates``. With ``device`` (``cpu``,
-    ``gpu``, ``npu``, ``cuda``, ``rocm``, ``directml``, ``xpu``, ``coreml``, ``qnn``) an
-    accelerator counts only where its runtime really ran a test model on such a device
-    (``accelprobe.probe.probe(..., verify=True)``, which imports the runtime). Raises
-    ``ValueError`` for an unknown name and ``ImportError``, saying what is missing and the
-    install command, when nothing fits.
+    ``accelerator`` (or else ``ACCELPROBE_ACCELERATOR``), else the first available of
+    ov > ort > ipex among ``candidates``. With ``device`` (``cpu``, ``gpu``, ``cuda``, ...)
+    only where the runtime's probe ran a test model on it (imports the runtime). Raises
+    ``ValueError`` for an unknown name, ``ImportError`` (what is missing, how to install).
     """
     if device is not None:
         from accelprobe import probe
@@ -414,13 +402,10 @@ def select_accelerator(
 
 
 def model_class(task: str, accelerator: str | None = None) -> ModelClass:
-    """The optimum model class that runs ``task`` on ``accelerator``.
+    """The optimum model class (a ``ModelClass``) that runs pipeline ``task`` on ``accelerator``.
 
-    ``accelerator`` defaults to ``select_accelerator()``; ``task`` is a transformers
-    pipeline task or alias (``feature-extraction``, ``sentiment-analysis``, ``ner``, ...).
-    Imports the chosen optimum integration, and nothing until called. Raises
-    ``ValueError`` for an unknown task, ``ImportError`` when the class is not installed.
-    Typed as ``ModelClass``, so that ``model_class(task).from_pretrained(...)`` type-checks.
+    Default: ``select_accelerator()``. Imports that integration only. ``ValueError`` for an
+    unknown task, ``ImportError`` when the installed integration lacks the class.
     """
     from accelprobe import models
 
@@ -430,8 +415,7 @@ def model_class(task: str, accelerator: str | None = None) -> ModelClass:
 def refresh() -> tuple[BackendInfo, ...]:
     """Detect again after packages were installed or removed while the program runs.
 
-    Clears the import system's and metadata caches, updates the module-level flags and
-    returns the new results. Safe to call from several threads.
+    Clears the import system's caches, updates the flags; safe from several threads.
     """
     from accelprobe._caches import invalidate_caches
 

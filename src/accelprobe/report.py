@@ -21,6 +21,7 @@ import accelprobe
 from accelprobe import backends
 from accelprobe._advice import one_line, unknown_backend
 from accelprobe._facts import BACKEND_FACTS, DISABLE_VARIABLE, RUNTIMES, disabled_and_unknown
+from accelprobe._output import UnwritableError, err, flush, out
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover - seen by type checkers only
@@ -41,7 +42,6 @@ SCHEMA = 3
 _PACKAGES = ("optimum", "transformers", "torch", "numpy")
 _IMPLEMENTATIONS = {"cpython": "CPython", "pypy": "PyPy"}
 _UNWRITABLE = 120
-_STALL = 60.0  # seconds a non-blocking output may take nothing before the report gives up
 _WIDTH = 80
 _MIN_WIDTH = 40
 _MAX_DIGITS = 5  # of a COLUMNS that counts: up to 99,999 columns
@@ -417,119 +417,6 @@ def _markdown(report: str) -> str:
     return f"{fence}text\n{report}\n{fence}"
 
 
-# --- output that never raises --------------------------------------------------------------
-
-
-class _UnwritableError(Exception):
-    """Standard output is closed, a broken pipe or a full disk."""
-
-
-def _silence(stream: TextIO | None) -> None:
-    """Point ``stream``'s file descriptor at ``os.devnull``, so the flush at exit cannot fail.
-
-    Python's documented recipe for a broken pipe: otherwise the interpreter prints a
-    traceback at exit while flushing what could not be written.
-    """
-    try:
-        fd = stream.fileno()  # type: ignore[union-attr]  # None raises AttributeError
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        if devnull != fd:  # equal when the stream's descriptor had been closed
-            os.dup2(devnull, fd)
-            os.close(devnull)
-    except (AttributeError, OSError, ValueError):
-        return
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    """Write every byte of ``data`` to ``fd``, or raise ``OSError``.
-
-    A non-blocking descriptor (a pipe another program set ``O_NONBLOCK`` on) takes part
-    of it, or nothing, at a time: wait until it is writable again, at most ``_STALL``
-    seconds without progress.
-    """
-    view = memoryview(data)
-    stalled = 0.0
-    while view:
-        try:
-            written = os.write(fd, view)
-        except BlockingIOError:
-            written = 0
-        if written:
-            view, stalled = view[written:], 0.0
-            continue
-        if stalled >= _STALL:
-            raise BlockingIOError
-        import select
-        import time
-
-        started = time.monotonic()
-        try:
-            select.select([], [fd], [], _STALL - stalled)
-        except (OSError, ValueError):  # pragma: no cover - Windows cannot select() on pipes
-            time.sleep(0.01)
-        stalled += time.monotonic() - started
-
-
-def _put(stream: TextIO | None, text: str) -> bool:
-    """Write ``text`` and a newline, every byte of it; False where there is no stream.
-
-    What the stream's encoding cannot represent is written with backslash escapes. A
-    stream with a file descriptor is flushed and then written past (``_write_all``): its
-    own writes lose or refuse what a non-blocking descriptor does not take at once.
-    """
-    if stream is None:
-        return False
-    text += "\n"
-    encoding = getattr(stream, "encoding", None) or "ascii"
-    try:
-        fd = stream.fileno()
-    except (OSError, ValueError):  # not a file (io.StringIO): its own write is whole
-        fd = -1
-    if fd < 0 or os.name == "nt":  # Windows: the stream translates newlines
-        try:
-            stream.write(text)
-        except UnicodeEncodeError:
-            stream.write(text.encode(encoding, "backslashreplace").decode(encoding))
-        stream.flush()
-        return True
-    try:
-        data = text.encode(encoding, getattr(stream, "errors", None) or "strict")
-    except UnicodeEncodeError:
-        data = text.encode(encoding, "backslashreplace")
-    stream.flush()
-    _write_all(fd, data)
-    return True
-
-
-def _out(text: str) -> None:
-    """Print ``text`` on standard output, or raise ``_UnwritableError``."""
-    try:
-        if _put(sys.stdout, text):
-            return
-    except (OSError, ValueError):
-        _silence(sys.stdout)
-    raise _UnwritableError
-
-
-def _err(text: str) -> None:
-    """Print ``text`` on standard error, where possible: the exit status says it anyway."""
-    try:
-        _put(sys.stderr, text)
-    except (OSError, ValueError):
-        _silence(sys.stderr)
-
-
-def _flush(stream: TextIO | None) -> bool:
-    """Flush ``stream`` now rather than at exit, where a failure prints a traceback."""
-    try:
-        if stream is not None:
-            stream.flush()
-    except (OSError, ValueError):
-        _silence(stream)
-        return False
-    return True
-
-
 # --- the command line ----------------------------------------------------------------------
 
 
@@ -600,7 +487,7 @@ def _command(args: argparse.Namespace) -> int:
     if args.require is not None:
         required, failure = _required([name for name in args.require.split(",") if name.strip()])
         if failure is not None and not args.json:
-            _err(_lines(failure))
+            err(_lines(failure))
             return 1
         if not (args.json or args.markdown or args.select is not None or args.probe or args.verify):
             return 0  # --require alone is quiet on success
@@ -608,10 +495,10 @@ def _command(args: argparse.Namespace) -> int:
     if failure is None and (args.select is not None or device is not None):
         failure = selection[1]  # --device alone fails as --select --device does
     if failure is not None and not args.json:
-        _err(_lines(failure))
+        err(_lines(failure))
         return 1
     if args.select is not None and not args.json:
-        _out(str(selection[0]))
+        out(str(selection[0]))
         return 0
     data = _collect(
         probe=args.probe,
@@ -622,7 +509,7 @@ def _command(args: argparse.Namespace) -> int:
     )
     if args.json:
         data.update(status=0 if failure is None else 1, error=failure, required=required)
-        _out(_json(data))
+        out(_json(data))
         return int(data["status"])
     _report(data, markdown=args.markdown)
     return 0
@@ -636,9 +523,9 @@ def _json(data: dict[str, Any]) -> str:
 
 def _report(data: dict[str, Any], *, markdown: bool = False) -> None:
     if markdown:
-        _out(_markdown(_render(data, _Style(None, plain=True), _WIDTH)))
+        out(_markdown(_render(data, _Style(None, plain=True), _WIDTH)))
     else:
-        _out(_render(data, _Style(sys.stdout), _width(sys.stdout)))
+        out(_render(data, _Style(sys.stdout), _width(sys.stdout)))
 
 
 def _run(arguments: list[str], prog: str) -> int:
@@ -651,18 +538,18 @@ def _run(arguments: list[str], prog: str) -> int:
     try:
         args = parser.parse_args(arguments)
         if args.help:
-            _out(parser.format_help().rstrip("\n"))
+            out(parser.format_help().rstrip("\n"))
             return 0
         if args.version:
-            _out(f"accelprobe {accelprobe.__version__}")
+            out(f"accelprobe {accelprobe.__version__}")
             return 0
         return _command(args)
     except _UsageError as error:
-        _err(f"{parser.format_usage().rstrip()}\n{prog}: error: {error}")
+        err(f"{parser.format_usage().rstrip()}\n{prog}: error: {error}")
         if _wants_json(arguments):
             data = collect()
             data.update(status=2, error=str(error))
-            _out(_json(data))
+            out(_json(data))
         return 2
 
 
@@ -673,9 +560,9 @@ def main(argv: Sequence[str] | None = None, *, prog: str = "accelprobe") -> int:
     """
     try:
         status = _run(sys.argv[1:] if argv is None else list(argv), prog)
-    except _UnwritableError:
+    except UnwritableError:
         status = _UNWRITABLE
-    if not _flush(sys.stdout):
+    if not flush(sys.stdout):
         status = _UNWRITABLE
-    _flush(sys.stderr)
+    flush(sys.stderr)
     return status
