@@ -152,7 +152,7 @@ def test_isolated_probe_where_no_process_can_start(tmp_path: Path) -> None:
         "the onnxruntime probe could not start: "
         "subprocess not supported for isolated subinterpreters"
     )
-    subinterpreters = sys.implementation.name == "cpython" and sys.version_info < (3, 13)
+    subinterpreters = sys.implementation.name == "cpython" and sys.version_info < (3, 12)
     assert result["how"] == ("subinterpreter" if subinterpreters else "patched")
 
 

@@ -97,15 +97,18 @@ def probe_where_no_child_starts(result: dict[str, Any], *, folder: str) -> None:
     """``probe("ort", isolated=True)`` where no process can start, as ``reason`` and ``how``.
 
     In a subinterpreter where the interpreter offers one that refuses ``subprocess``
-    (``_xxsubinterpreters``, 3.9 to 3.12: ``RuntimeError``), ``how`` is ``subinterpreter``;
-    elsewhere (3.13's may start processes, PyPy has none) ``subprocess.Popen`` raises as
-    it does there, and ``how`` is ``patched``.
+    (``_xxsubinterpreters``, 3.9 to 3.11: ``RuntimeError``), ``how`` is ``subinterpreter``;
+    elsewhere (3.12's and 3.13's may start processes, PyPy has none) ``subprocess.Popen``
+    raises as it does there, and ``how`` is ``patched``.
     """
     import importlib
     import json
     import os
 
+    starts_processes = sys.version_info >= (3, 12)  # its subinterpreters start processes
     try:
+        if starts_processes:
+            raise ImportError  # noqa: TRY301 - as where there is no _xxsubinterpreters
         interpreters = importlib.import_module("_xxsubinterpreters")
     except ImportError:
         import subprocess
