@@ -777,14 +777,14 @@ def test_lines_fill_the_width() -> None:
         assert len(reason[0]) > width - 6
 
 
-PATH = "/home/someone/.local/share/virtualenvs/project-x1y2z3/lib/python3.11/site-packages"
+LONG_PATH = "/srv/someone/.local/share/virtualenvs/project-x1y2z3/lib/python3.11/site-packages"
 
 
 @pytest.mark.parametrize("width", [60, 72, 80])
 @pytest.mark.parametrize("separator", ["/", "\\"])
 def test_a_long_path_breaks_after_a_separator(width: int, separator: str) -> None:
     """No line over the width where a break is possible, and "at" never alone on a line."""
-    location = (PATH + "/onnxruntime").replace("/", separator)
+    location = (LONG_PATH + "/onnxruntime").replace("/", separator)
     data = report.collect()
     data["backends"] = [{**ENTRY, "location": location}]
     data["warnings"] = [f"a file {location} shadows the installed package; rename it"]
