@@ -15,7 +15,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / ".cache" / "bench"
-# The release that import_time.py compares with: 0.2.0 (tagged v0.2.0), or any git revision
+# The release that import_time.py compares with: 0.2.0's commit, or any git revision
 # named by ACCELPROBE_BENCH_BASELINE.
 BASELINE = os.environ.get("ACCELPROBE_BENCH_BASELINE") or "bc54bfd756366e54f2d1457adf54b1442a9cb7a8"
 BACKENDS = {
