@@ -25,6 +25,10 @@ BACKENDS = {
     "optimum-intel": "optimum/intel",
     "optimum-onnx": "optimum/onnxruntime",
 }
+# What the backends' imports need, installed beside them (metadata only), so that each one is
+# available: numpy for the runtimes, optimum and transformers for the integrations, and the
+# torch of IPEX's major.minor.
+NEEDED = ("numpy", "optimum", "transformers", "torch")
 # Real METADATA files carry a long description; 20 kB keeps reading them honest.
 BODY = "A long project description.\n" * 700
 
@@ -45,13 +49,15 @@ def write_dist(site: Path, name: str, module: str | None, version: str = "1.18.0
 def environment(name: str, *, backends: bool, padding: int = 0) -> Path:
     """A site folder with every backend (or none) and ``padding`` unrelated distributions."""
     site = CACHE / name
-    marker = site / ".complete"
+    marker = site / ".complete-with-needs"
     if not marker.exists():
         for index in range(padding):
             write_dist(site, f"padding-{index:04d}", f"padding_{index:04d}")
         if backends:
             for dist, module in BACKENDS.items():
                 write_dist(site, dist, module)
+            for dist in NEEDED:
+                write_dist(site, dist, None)
         site.mkdir(parents=True, exist_ok=True)
         marker.write_text("", encoding="utf-8")
     return site
