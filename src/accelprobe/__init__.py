@@ -4,8 +4,6 @@ Importing the package detects ONNX Runtime, OpenVINO, Intel Extension for PyTorc
 optimum-intel and optimum-onnx once, without importing any of them.
 """
 
-from __future__ import annotations
-
 from accelprobe.backends import (
     ACCELERATORS,
     ONNXRUNTIME_DISTRIBUTIONS,
@@ -80,4 +78,4 @@ if not TYPE_CHECKING:  # pragma: no branch - False only for type checkers, which
         return sorted({*globals(), *__all__, "__version__"})
 
 
-del TYPE_CHECKING, annotations  # dir(accelprobe) shows the public names alone
+del TYPE_CHECKING  # dir(accelprobe) shows the public names alone

@@ -8,8 +8,6 @@ reset of a module's lock. Plain ``__slots__`` classes: this module loads at ``im
 accelprobe``.
 """
 
-from __future__ import annotations
-
 import _thread
 import os
 import sys
@@ -112,7 +110,7 @@ class BackendFacts:
         any_provider: bool = False,
         shipping: tuple[str, ...] = (),
         needs: tuple[str, ...] = (),
-        same_minor_as: str | None = None,
+        same_minor_as: "str | None" = None,
         runtime: bool = False,
     ) -> None:
         self.key = key
@@ -149,7 +147,7 @@ class AcceleratorFacts:
 
     def __init__(  # noqa: PLR0913 - one keyword per fact
         self,
-        name: Accelerator,
+        name: "Accelerator",
         runtime: str,
         optimum: str,
         *,
@@ -226,7 +224,7 @@ BACKEND_FACTS = {
 }
 
 # The priority order of select_accelerator().
-ACCELERATOR_FACTS: dict[str, AcceleratorFacts] = {
+ACCELERATOR_FACTS: "dict[str, AcceleratorFacts]" = {
     facts.name: facts
     for facts in (
         AcceleratorFacts(
@@ -256,14 +254,14 @@ ACCELERATOR_FACTS: dict[str, AcceleratorFacts] = {
     )
 }
 
-ACCELERATORS: tuple[Accelerator, ...] = tuple(facts.name for facts in ACCELERATOR_FACTS.values())
+ACCELERATORS: "tuple[Accelerator, ...]" = tuple(facts.name for facts in ACCELERATOR_FACTS.values())
 RUNTIMES = tuple(key for key, facts in BACKEND_FACTS.items() if facts.runtime)
 
 # Every name accepted for a backend (keys first, then aliases) and for an accelerator.
 BACKEND_NAMES = {
     name: facts.key for facts in BACKEND_FACTS.values() for name in (facts.key, *facts.aliases)
 }
-ACCELERATOR_NAMES: dict[str, Accelerator] = {name: name for name in ACCELERATORS}
+ACCELERATOR_NAMES: "dict[str, Accelerator]" = {name: name for name in ACCELERATORS}
 ACCELERATOR_NAMES.update(
     (alias, facts.name) for facts in ACCELERATOR_FACTS.values() for alias in facts.aliases
 )
@@ -274,7 +272,7 @@ def compact(name: str) -> str:
     return "".join(name.split()).lower().replace("_", "-").replace(".", "-")
 
 
-def backend_key(name: object) -> str | None:
+def backend_key(name: object) -> "str | None":
     """The backend key that ``name`` (a key, accelerator name or alias) means, or None."""
     return BACKEND_NAMES.get(compact(name)) if isinstance(name, str) else None
 
@@ -289,7 +287,7 @@ def backend_key_or_error(name: object) -> str:
     return key
 
 
-def accelerator_or_error(name: object, source: str = "") -> Accelerator:
+def accelerator_or_error(name: object, source: str = "") -> "Accelerator":
     """The accelerator that ``name`` means (case and spaces ignored, or an alias).
 
     Otherwise ``ValueError``, naming ``source`` (e.g. ``ACCELPROBE_ACCELERATOR=``).
@@ -302,7 +300,7 @@ def accelerator_or_error(name: object, source: str = "") -> Accelerator:
     return accelerator
 
 
-def allowed_accelerators(candidates: Iterable[str]) -> tuple[Accelerator, ...]:
+def allowed_accelerators(candidates: "Iterable[str]") -> "tuple[Accelerator, ...]":
     """The accelerators named in ``candidates``, in priority order, or ``ValueError``."""
     if isinstance(candidates, str):
         candidates = (candidates,)
@@ -346,7 +344,7 @@ def environ_value(name: str) -> str:
 
 DEBUG = 10  # logging.DEBUG and logging.INFO, without importing logging
 INFO = 20
-_logger: Logger | None = None
+_logger: "Logger | None" = None
 
 
 def log(level: int, message: str, *args: object, exc_info: bool = False) -> None:
@@ -368,7 +366,7 @@ def log(level: int, message: str, *args: object, exc_info: bool = False) -> None
         pass
 
 
-def lock_renewer(namespace: dict[str, object]) -> Callable[[], None]:
+def lock_renewer(namespace: dict[str, object]) -> "Callable[[], None]":
     """A function that gives ``namespace`` a fresh ``_lock``, run in each forked child.
 
     The parent's lock may be held by a thread that the child does not have.

@@ -4,8 +4,6 @@ Loaded at ``import accelprobe``. A namespace path's private ``_path`` is read wh
 public iteration raises (guarded; tests/test_internals.py checks the parity).
 """
 
-from __future__ import annotations
-
 import os
 import sys
 
@@ -14,7 +12,7 @@ __all__ = ["find_spec", "integration_problem", "plain_path", "spec_location"]
 _LOCATIONS_LIMIT = 1 << 16  # a package's search locations: more is a foreign iterable's junk
 
 
-def plain_path(locations: object) -> list[str] | None:
+def plain_path(locations: object) -> "list[str] | None":
     """A package's search locations as a plain list (None for a module).
 
     A namespace package's ``_NamespacePath`` recomputes itself from its parent's path, so
@@ -36,7 +34,7 @@ def plain_path(locations: object) -> list[str] | None:
     return found
 
 
-def find_spec(fullname: str) -> tuple[object | None, str | None]:
+def find_spec(fullname: str) -> "tuple[object | None, str | None]":
     """Find ``fullname``'s spec as ``importlib.util.find_spec`` would, without importing.
 
     A dotted name's parent is located, never imported. Returns ``(spec, None)``, or
@@ -66,7 +64,7 @@ def find_spec(fullname: str) -> tuple[object | None, str | None]:
     return None, f"no module named {fullname!r}"
 
 
-def _ask(finder: object, fullname: str, path: list[str] | None) -> object | None:
+def _ask(finder: object, fullname: str, path: "list[str] | None") -> "object | None":
     """One finder's spec for ``fullname``; what it raises, importing would raise too."""
     find = getattr(finder, "find_spec", None)
     if find is None:
@@ -93,7 +91,7 @@ class _NamespaceSpec:
         self.submodule_search_locations = locations
 
 
-def _nested_namespace(fullname: str, path: list[str]) -> _NamespaceSpec | None:
+def _nested_namespace(fullname: str, path: list[str]) -> "_NamespaceSpec | None":
     """The folders named like ``fullname``'s last part in ``path``: a namespace portion."""
     name = fullname.rpartition(".")[2]
     found = [os.path.join(entry, name) for entry in path]
@@ -115,7 +113,7 @@ def integration_problem(module: str) -> str:
     return problem or ""
 
 
-def spec_location(spec: object) -> tuple[str | None, bool]:
+def spec_location(spec: object) -> "tuple[str | None, bool]":
     """Return where ``spec`` points (package folder or module file) and whether it is real.
 
     A spec without an origin is a namespace package: an empty folder of that name.

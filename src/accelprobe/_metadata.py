@@ -6,8 +6,6 @@ as ``email.parser`` parses them. Loaded only when a module was found, or when a 
 asks for a distribution's version.
 """
 
-from __future__ import annotations
-
 import os
 import sys
 from stat import S_ISREG
@@ -67,7 +65,7 @@ class Scan:
         self.problems: list[str] = []
         self.found: dict[str, bool] = {}
 
-    def lacking(self, names: Iterable[str]) -> list[str]:
+    def lacking(self, names: "Iterable[str]") -> list[str]:
         """Those of the distributions ``names`` not installed on ``sys.path`` (once per scan)."""
         missing = []
         for name in names:
@@ -80,7 +78,7 @@ class Scan:
                 missing.append(name)
         return missing
 
-    def read(self, path: str, limit: int = READ_LIMIT) -> tuple[bytes | None, str]:
+    def read(self, path: str, limit: int = READ_LIMIT) -> "tuple[bytes | None, str]":
         """Read at most ``limit`` bytes of the regular file ``path``, once per scan.
 
         Returns ``(data, "")``, or ``(None, problem)``: ``problem`` is empty when there is
@@ -92,7 +90,7 @@ class Scan:
             cached = self.reads[path] = _read_file(path, limit)
         return cached
 
-    def read_text(self, path: str, limit: int = READ_LIMIT) -> str | None:
+    def read_text(self, path: str, limit: int = READ_LIMIT) -> "str | None":
         """The UTF-8 text of a small regular file, or None when it is missing or unusable."""
         data, _ = self.read(path, limit)
         if data is None:
@@ -103,7 +101,7 @@ class Scan:
             return None
 
 
-def _read_file(path: str, limit: int) -> tuple[bytes | None, str]:
+def _read_file(path: str, limit: int) -> "tuple[bytes | None, str]":
     try:
         fd = os.open(path, os.O_RDONLY | _O_NONBLOCK | _O_BINARY)  # a FIFO opens at once
     except (FileNotFoundError, NotADirectoryError):
@@ -179,7 +177,7 @@ def project(entry: str) -> str:
     return underscored(entry.rpartition(".")[0].partition("-")[0])
 
 
-def in_specifier(version: str | None, specifier: object) -> bool:
+def in_specifier(version: "str | None", specifier: object) -> bool:
     """Whether ``version`` is inside the PEP 440 ``specifier``, pre-releases and local too.
 
     None or an unparsable version gives False; an invalid specifier raises ``ValueError``.
@@ -229,7 +227,7 @@ def _listing(folder: str) -> tuple[str, str]:
     return listing
 
 
-def _names(folder: str) -> Iterable[str]:
+def _names(folder: str) -> "Iterable[str]":
     """The names in ``folder``, from the import system's cache where it is current.
 
     ``find_spec`` has just listed the folder that holds each module found; listing it
@@ -265,7 +263,7 @@ def matching(folder: str, prefix: str, suffixes: tuple[str, ...]) -> list[str]:
     return sorted(names)
 
 
-def metadata_entries(folder: str, name: str | None = None) -> list[str]:
+def metadata_entries(folder: str, name: "str | None" = None) -> list[str]:
     """The ``*.dist-info`` and ``*.egg-info`` entries in ``folder``: all, or project ``name``'s.
 
     ``name`` is underscored (see ``underscored``). pip's stash is never a distribution.
@@ -298,7 +296,7 @@ def _header_lines(text: str) -> list[str]:
     return headers
 
 
-def parse_version(text: str) -> str | None:
+def parse_version(text: str) -> "str | None":
     r"""The first ``Version`` header of core metadata as ``email.parser`` reads it, or None.
 
     ``text`` has universal newlines already (as ``importlib.metadata`` reads it): only
@@ -340,7 +338,7 @@ def reindent(value: str) -> str:
     return textwrap.dedent(" " * 8 + value)
 
 
-def decode_metadata(data: bytes) -> str | None:
+def decode_metadata(data: bytes) -> "str | None":
     """Metadata bytes as ``importlib.metadata`` reads them: UTF-8 with universal newlines."""
     if len(data) >= READ_LIMIT:  # cut by the size cap: drop the line it cut through
         data = data[: max(data.rfind(b"\n"), data.rfind(b"\r")) + 1]
@@ -348,10 +346,11 @@ def decode_metadata(data: bytes) -> str | None:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         return None
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    # str.replace is slow to find "\r\n" in a text with many "\n" and none: ask first
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
 
 
-def read_metadata(scan: Scan, info: str) -> tuple[str | None, str]:
+def read_metadata(scan: "Scan", info: str) -> "tuple[str | None, str]":
     """Read a metadata folder or file; return ``(version, problem)``, version None if unusable.
 
     Like ``importlib.metadata``, an empty, missing or unreadable ``METADATA`` falls back to
@@ -370,7 +369,7 @@ def read_metadata(scan: Scan, info: str) -> tuple[str | None, str]:
     return None, problem or "it has no METADATA file"
 
 
-def _version_in(data: bytes) -> tuple[str | None, str]:
+def _version_in(data: bytes) -> "tuple[str | None, str]":
     """The version in a metadata file's bytes, or None and why there is none."""
     text = decode_metadata(data)
     if text is None:
@@ -383,7 +382,7 @@ def _version_in(data: bytes) -> tuple[str | None, str]:
     return None, "its metadata has no Version"
 
 
-def installed(scan: Scan, name: str, dirs: Sequence[str]) -> Dist | None:
+def installed(scan: "Scan", name: str, dirs: "Sequence[str]") -> "Dist | None":
     """The first distribution ``name`` in ``dirs`` with a usable version."""
     for folder in dirs:
         dist = installed_in(scan, name, folder)
@@ -392,7 +391,7 @@ def installed(scan: Scan, name: str, dirs: Sequence[str]) -> Dist | None:
     return None
 
 
-def installed_in(scan: Scan, name: str, folder: str) -> Dist | None:
+def installed_in(scan: "Scan", name: str, folder: str) -> "Dist | None":
     """Distribution ``name`` in ``folder``, if one there has a usable version.
 
     Metadata folders with no usable version are skipped and added to ``scan.problems``.
@@ -406,7 +405,7 @@ def installed_in(scan: Scan, name: str, folder: str) -> Dist | None:
     return None
 
 
-def installed_version_of(name: str) -> str | None:
+def installed_version_of(name: str) -> "str | None":
     """The version of distribution ``name`` first on ``sys.path``, or None."""
     dist = installed(Scan(), name, search_dirs())
     return dist.version if dist else None

@@ -6,8 +6,6 @@ folder, the one whose ``RECORD`` hashes match the files. Otherwise an editable i
 or an install elsewhere that the module found shadows. Loaded only when a module was found.
 """
 
-from __future__ import annotations
-
 import os
 import sys
 from stat import S_ISREG
@@ -47,8 +45,8 @@ _SHA256_MODULE = "_sha2" if sys.version_info >= (3, 12) else "_sha256"
 
 
 def verdict(
-    scan: Scan, facts: BackendFacts, spec: object, location: str, *, real: bool
-) -> tuple[str, str, Dist | None]:
+    scan: "Scan", facts: "BackendFacts", spec: object, location: str, *, real: bool
+) -> "tuple[str, str, Dist | None]":
     """The status and reason of the module found at ``location``, and its distribution.
 
     A leftover folder (not ``real``), an owner or what hides it, what the import needs,
@@ -84,7 +82,7 @@ def verdict(
     return "available", reason, dist
 
 
-def hidden(facts: BackendFacts, dist: Dist) -> tuple[str, ...]:
+def hidden(facts: "BackendFacts", dist: "Dist") -> tuple[str, ...]:
     """Accepted distributions in other ``sys.path`` folders than ``dist``'s, as text."""
     others = [folder for folder in search_dirs() if not _same_path(folder, dist.site)]
     found = _everywhere(Scan(), facts, others)
@@ -92,8 +90,8 @@ def hidden(facts: BackendFacts, dist: Dist) -> tuple[str, ...]:
 
 
 def _leftover(
-    scan: Scan, facts: BackendFacts, location: str, parts: list[str]
-) -> tuple[str, str, Dist | None]:
+    scan: "Scan", facts: "BackendFacts", location: str, parts: list[str]
+) -> "tuple[str, str, Dist | None]":
     """A folder of the module's name without ``__init__.py``: an uninstall's leftover."""
     site = _site_of(location, parts)
     found = _in_folder(scan, facts, site) if site is not None else []
@@ -104,7 +102,7 @@ def _leftover(
     return "leftover", f"{dist.name} {dist.version} is installed but {leftover}", dist
 
 
-def _in_folder(scan: Scan, facts: BackendFacts, folder: str) -> list[Dist]:
+def _in_folder(scan: "Scan", facts: "BackendFacts", folder: str) -> "list[Dist]":
     """The accepted distributions of a backend in ``folder``, in priority order.
 
     A name accepted only where it ships the module (optimum, before optimum-onnx) counts
@@ -118,13 +116,13 @@ def _in_folder(scan: Scan, facts: BackendFacts, folder: str) -> list[Dist]:
     return found
 
 
-def _everywhere(scan: Scan, facts: BackendFacts, dirs: Sequence[str]) -> Iterator[Dist]:
+def _everywhere(scan: "Scan", facts: "BackendFacts", dirs: "Sequence[str]") -> "Iterator[Dist]":
     """The accepted distributions of a backend in ``dirs``, folder by folder, lazily."""
     for folder in dirs:
         yield from _in_folder(scan, facts, folder)
 
 
-def _needs_problem(scan: Scan, facts: BackendFacts, dist: Dist) -> str:
+def _needs_problem(scan: "Scan", facts: "BackendFacts", dist: "Dist") -> str:
     """Why ``dist`` cannot be imported for what it needs, or ``''``: read from metadata.
 
     IPEX needs torch of its own major.minor: it does not declare torch as a dependency,
@@ -156,7 +154,7 @@ def _needs_problem(scan: Scan, facts: BackendFacts, dist: Dist) -> str:
     )
 
 
-def _site_of(location: str, parts: list[str]) -> str | None:
+def _site_of(location: str, parts: list[str]) -> "str | None":
     """The folder that holds ``location`` as the module named by ``parts``, if it does."""
     folder = location
     for part in reversed(parts):
@@ -166,7 +164,7 @@ def _site_of(location: str, parts: list[str]) -> str | None:
     return folder
 
 
-def _archive_of(spec: object) -> str | None:
+def _archive_of(spec: object) -> "str | None":
     """The zip file (a wheel, ``.zip`` or ``.pyz``) the module was found in, if any."""
     archive = getattr(getattr(spec, "loader", None), "archive", None)
     return archive if isinstance(archive, str) else None
@@ -185,7 +183,7 @@ def _same_path(first: str, second: str) -> bool:
 # --- file lists ------------------------------------------------------------------------------
 
 
-def _record(scan: Scan, dist: Dist, module: str) -> dict[str, tuple[str, int]] | None:
+def _record(scan: "Scan", dist: "Dist", module: str) -> "dict[str, tuple[str, int]] | None":
     """The module's files that ``dist`` installed: path -> (hash, size), None without a list.
 
     Wheels list their files in ``RECORD``; eggs in ``installed-files.txt`` (no hashes).
@@ -217,7 +215,7 @@ def _record(scan: Scan, dist: Dist, module: str) -> dict[str, tuple[str, int]] |
     return files
 
 
-def _ships(scan: Scan, dist: Dist, module: str, *, unlisted: bool = True) -> bool:
+def _ships(scan: "Scan", dist: "Dist", module: str, *, unlisted: bool = True) -> bool:
     """Whether ``dist`` installed ``module``: its file list names the package's files.
 
     Without a file list, ``top_level.txt`` decides; without either, ``unlisted``.
@@ -231,7 +229,7 @@ def _ships(scan: Scan, dist: Dist, module: str, *, unlisted: bool = True) -> boo
     return module.partition(".")[0] in top_level.split()
 
 
-def _providers(scan: Scan, module: str, folder: str, skip: Iterable[str]) -> list[Dist]:
+def _providers(scan: "Scan", module: str, folder: str, skip: "Iterable[str]") -> "list[Dist]":
     """Distributions in ``folder``, outside ``skip``, whose files include ``module``."""
     seen = {underscored(name) for name in skip}
     found: list[Dist] = []
@@ -252,7 +250,7 @@ def _providers(scan: Scan, module: str, folder: str, skip: Iterable[str]) -> lis
 # --- two owners in one folder: the hashes decide ----------------------------------------------
 
 
-def _hash(path: str, algorithm: str, size: int) -> str | None:
+def _hash(path: str, algorithm: str, size: int) -> "str | None":
     """The ``RECORD``-style digest (urlsafe base64, no padding) of the file at ``path``.
 
     A regular file only, and at most the ``size`` its ``RECORD`` gives (or its own): a
@@ -282,7 +280,7 @@ def _hash(path: str, algorithm: str, size: int) -> str | None:
     return encoded.rstrip("=").replace("+", "-").replace("/", "_")
 
 
-def _hasher(algorithm: str) -> _Digest:
+def _hasher(algorithm: str) -> "_Digest":
     """A new hash object; sha256, as wheels record, from CPython's built-in module.
 
     ``hashlib`` costs 2 ms to import (it loads OpenSSL); it serves the other algorithms,
@@ -298,7 +296,9 @@ def _hasher(algorithm: str) -> _Digest:
     return hashlib.new(algorithm)
 
 
-def _by_files_on_disk(scan: Scan, dists: list[Dist], module: str) -> tuple[Dist, tuple[str, ...]]:
+def _by_files_on_disk(
+    scan: "Scan", dists: "list[Dist]", module: str
+) -> "tuple[Dist, tuple[str, ...]]":
     """Of several distributions that installed ``module`` into one folder, the owner.
 
     The last one installed overwrote the others' files, so the owner is the one whose
@@ -335,7 +335,7 @@ def _by_files_on_disk(scan: Scan, dists: list[Dist], module: str) -> tuple[Dist,
 # --- editable installs -------------------------------------------------------------------------
 
 
-def _pth_owner(scan: Scan, folder: str, location: str, parts: list[str]) -> Dist | None:
+def _pth_owner(scan: "Scan", folder: str, location: str, parts: list[str]) -> "Dist | None":
     """An editable install in ``folder`` whose ``.pth`` file or finder maps ``location``.
 
     setuptools writes ``__editable__.NAME-VERSION.pth`` (a path, or an import of its
@@ -380,7 +380,7 @@ def _finder_mapping(text: str, top: str) -> list[str]:
     return []
 
 
-def _owner_of_file(scan: Scan, folder: str, name: str) -> Dist | None:
+def _owner_of_file(scan: "Scan", folder: str, name: str) -> "Dist | None":
     """The editable install in ``folder`` whose ``RECORD`` lists the file ``name``.
 
     Never guessed from the file's name, which each installer spells its own way
@@ -401,7 +401,7 @@ def _owner_of_file(scan: Scan, folder: str, name: str) -> Dist | None:
     return None
 
 
-def _editable(scan: Scan, info: str) -> bool:
+def _editable(scan: "Scan", info: str) -> bool:
     """Whether the metadata folder ``info`` says it is an editable install (PEP 660)."""
     text = scan.read_text(os.path.join(info, "direct_url.json"), _PTH_LIMIT)
     if text is None:
@@ -419,13 +419,13 @@ def _editable(scan: Scan, info: str) -> bool:
 # --- the owner ---------------------------------------------------------------------------------
 
 
-def _copy_of(dist: Dist, parts: list[str]) -> str | None:
+def _copy_of(dist: "Dist", parts: list[str]) -> "str | None":
     """The package folder ``dist`` installed beside its metadata, if there is one."""
     folder = os.path.join(dist.site, *parts)
     return folder if os.path.isfile(os.path.join(folder, "__init__.py")) else None
 
 
-def _either_names(names: Sequence[str]) -> str:
+def _either_names(names: "Sequence[str]") -> str:
     """``a`` or ``a or b`` or ``a, b or N other distributions``."""
     if len(names) <= 2:  # noqa: PLR2004 - "a" or "a or b"
         return " or ".join(names)
@@ -433,8 +433,8 @@ def _either_names(names: Sequence[str]) -> str:
 
 
 def _owner(
-    scan: Scan, facts: BackendFacts, spec: object, location: str, parts: list[str]
-) -> tuple[Dist | None, str]:
+    scan: "Scan", facts: "BackendFacts", spec: object, location: str, parts: list[str]
+) -> "tuple[Dist | None, str]":
     """Find the distribution that owns the module found at ``location``.
 
     Returns ``(dist, problem)``: ``problem`` is empty when ``dist`` owns the module (or is
@@ -453,7 +453,7 @@ def _owner(
     return _owner_elsewhere(scan, facts, location, parts)
 
 
-def _owner_beside(scan: Scan, facts: BackendFacts, site: str) -> Dist | None:
+def _owner_beside(scan: "Scan", facts: "BackendFacts", site: str) -> "Dist | None":
     """The distribution in ``site``, the module's own folder, that owns it: the common case.
 
     Where several accepted ones installed it there, the files on disk decide.
@@ -474,7 +474,7 @@ def _owner_beside(scan: Scan, facts: BackendFacts, site: str) -> Dist | None:
     return None
 
 
-def _in_egg(scan: Scan, facts: BackendFacts, egg: str) -> Dist | None:
+def _in_egg(scan: "Scan", facts: "BackendFacts", egg: str) -> "Dist | None":
     """The distribution of the ``.egg`` folder ``egg``: its ``EGG-INFO``, named by the folder.
 
     An accepted name, or for ONNX Runtime any egg whose ``top_level.txt`` names the module.
@@ -490,8 +490,8 @@ def _in_egg(scan: Scan, facts: BackendFacts, egg: str) -> Dist | None:
 
 
 def _owner_elsewhere(
-    scan: Scan, facts: BackendFacts, location: str, parts: list[str]
-) -> tuple[Dist | None, str]:
+    scan: "Scan", facts: "BackendFacts", location: str, parts: list[str]
+) -> "tuple[Dist | None, str]":
     """The owner of a module with no distribution beside it, or what it shadows.
 
     An accepted distribution with its own copy elsewhere is shadowed by the module found;
@@ -530,7 +530,7 @@ def _owner_elsewhere(
     return shadowed, _shadows(location, shadowed)
 
 
-def _shadows(location: str, shadowed: Dist) -> str:
+def _shadows(location: str, shadowed: "Dist") -> str:
     """The reason: the file or folder at ``location`` hides ``shadowed``'s install."""
     kind = "folder" if os.path.isdir(location) else "file"
     return (
@@ -539,7 +539,7 @@ def _shadows(location: str, shadowed: Dist) -> str:
     )
 
 
-def _from_importlib_metadata(name: str, dirs: Sequence[str]) -> Dist | None:
+def _from_importlib_metadata(name: str, dirs: "Sequence[str]") -> "Dist | None":
     """Ask ``importlib.metadata`` for ``name`` where plain folder listings cannot see.
 
     Only zip files on ``sys.path`` and third-party distribution finders need it.

@@ -6,8 +6,6 @@ the copy found (``_metadata``, ``_owners``: loaded only then). ``logging``, ``da
 ``typing``, ``packaging`` and ``importlib.metadata`` are imported only when needed.
 """
 
-from __future__ import annotations
-
 import _thread
 
 from accelprobe import _facts
@@ -61,8 +59,8 @@ _ipex_available = False
 _optimum_intel_available = False
 _optimum_onnx_available = False
 _available: dict[str, bool] = {}
-_detections: dict[str, Detection] = {}
-_infos: dict[str, BackendInfo] = {}
+_detections: "dict[str, Detection]" = {}
+_infos: "dict[str, BackendInfo]" = {}
 _readiness: dict[str, str] = {}  # accelerator -> why its optimum integration is absent, or ""
 _lock = _thread.RLock()
 
@@ -79,7 +77,7 @@ class Detection:
     __slots__ = ("_dist", "available", "location", "name", "reason", "status")
 
     def __init__(  # noqa: D107 - the class says what each field is
-        self, name: str, status: str, reason: str, *, location: str | None = None
+        self, name: str, status: str, reason: str, *, location: "str | None" = None
     ) -> None:
         self.name = name
         """The backend's key, as ``BackendInfo.name`` and the report's JSON say it."""
@@ -91,8 +89,8 @@ class Detection:
 
     @classmethod
     def _found(
-        cls, name: str, status: str, reason: str, location: str, dist: Dist | None
-    ) -> Detection:
+        cls, name: str, status: str, reason: str, location: str, dist: "Dist | None"
+    ) -> "Detection":
         """A record with the distribution detection found (a private type: not in __init__)."""
         found = cls(name, status, reason, location=location)
         found._dist = dist
@@ -112,12 +110,12 @@ class Detection:
         return BACKEND_FACTS[self.name].module
 
     @property
-    def distribution(self) -> str | None:
+    def distribution(self) -> "str | None":
         """The distribution that provides the module, as installed, or None."""
         return (self._dist.name or None) if self._dist else None  # "": uninstalled, loaded
 
     @property
-    def version(self) -> str | None:
+    def version(self) -> "str | None":
         """That distribution's version, or None."""
         return self._dist.version if self._dist else None
 
@@ -140,7 +138,7 @@ class Detection:
             return hidden(BACKEND_FACTS[self.name], self._dist)
 
     @property
-    def remedy(self) -> str | None:
+    def remedy(self) -> "str | None":
         """What to do about an unavailable backend, as a command where there is one."""
         if self.available:
             return None
@@ -149,7 +147,7 @@ class Detection:
         return remedy(self)
 
 
-def installed_version(distribution: str) -> str | None:
+def installed_version(distribution: str) -> "str | None":
     """The installed version of ``distribution`` (any name), or None, read as detection reads.
 
     Cheaper than ``importlib.metadata.version``, whose import alone costs milliseconds.
@@ -163,7 +161,7 @@ def installed_version(distribution: str) -> str | None:
 # --- detection -----------------------------------------------------------------------------
 
 
-def _detect(key: str, scans: list[Scan]) -> Detection:
+def _detect(key: str, scans: "list[Scan]") -> "Detection":
     """Locate one backend's module; then its owner, what its import needs, a loaded copy.
 
     Never raises. ``scans`` holds this detection's one ``Scan``, made at the first module found.
@@ -243,7 +241,7 @@ def is_optimum_onnx_available() -> bool:
     return _optimum_onnx_available
 
 
-def detection(name: str) -> Detection:
+def detection(name: str) -> "Detection":
     """What detection found for backend ``name``, as a cheap record (see ``Detection``).
 
     Raises ``ValueError`` for an unknown name.
@@ -251,7 +249,7 @@ def detection(name: str) -> Detection:
     return _detections[_facts.backend_key_or_error(name)]
 
 
-def backend_info(name: str) -> BackendInfo:
+def backend_info(name: str) -> "BackendInfo":
     """What detection found for the backend ``name`` (a key, accelerator name or alias).
 
     Raises ``ValueError`` for an unknown name.
@@ -266,12 +264,12 @@ def backend_info(name: str) -> BackendInfo:
     return info
 
 
-def all_backends() -> tuple[BackendInfo, ...]:
+def all_backends() -> "tuple[BackendInfo, ...]":
     """What detection found for every backend, in a fixed order."""
     return tuple(backend_info(key) for key in BACKEND_FACTS)
 
 
-def require(*names: str) -> tuple[BackendInfo, ...]:
+def require(*names: str) -> "tuple[BackendInfo, ...]":
     """Return the named backends' infos, or raise ``ImportError`` if any is unavailable.
 
     Put it at the top of code that needs a backend: the error names each missing one,
@@ -330,12 +328,12 @@ def _ready(accelerator: str, *, require_optimum: bool) -> bool:
     )
 
 
-def available_accelerators(*, require_optimum: bool = True) -> tuple[Accelerator, ...]:
+def available_accelerators(*, require_optimum: bool = True) -> "tuple[Accelerator, ...]":
     """The accelerators that can run now, in priority order (ov, ort, ipex)."""
     return tuple(name for name in ACCELERATORS if _ready(name, require_optimum=require_optimum))
 
 
-def _why_not(accelerator: str, *, require_optimum: bool, device: str | None) -> str:
+def _why_not(accelerator: str, *, require_optimum: bool, device: "str | None") -> str:
     """What ``accelerator`` lacks, or what its probe saw instead of ``device``; ``''`` if none."""
     facts = ACCELERATOR_FACTS[accelerator]
     if _ready(accelerator, require_optimum=require_optimum):
@@ -353,12 +351,12 @@ def _why_not(accelerator: str, *, require_optimum: bool, device: str | None) -> 
 
 
 def select_accelerator(
-    accelerator: str | None = None,
+    accelerator: "str | None" = None,
     *,
-    candidates: Iterable[str] | None = None,
+    candidates: "Iterable[str] | None" = None,
     require_optimum: bool = True,
-    device: str | None = None,
-) -> Accelerator:
+    device: "str | None" = None,
+) -> "Accelerator":
     """Pick the accelerator to run on: the one asked for, or the best one available.
 
     ``accelerator`` (or else ``ACCELPROBE_ACCELERATOR``), else the first available of
@@ -401,7 +399,7 @@ def select_accelerator(
     return choice
 
 
-def model_class(task: str, accelerator: str | None = None) -> ModelClass:
+def model_class(task: str, accelerator: "str | None" = None) -> "ModelClass":
     """The optimum model class (a ``ModelClass``) that runs pipeline ``task`` on ``accelerator``.
 
     Default: ``select_accelerator()``. Imports that integration only. ``ValueError`` for an
@@ -412,7 +410,7 @@ def model_class(task: str, accelerator: str | None = None) -> ModelClass:
     return models.model_class(task, accelerator)
 
 
-def refresh() -> tuple[BackendInfo, ...]:
+def refresh() -> "tuple[BackendInfo, ...]":
     """Detect again after packages were installed or removed while the program runs.
 
     Clears the import system's caches, updates the flags; safe from several threads.
