@@ -34,22 +34,28 @@ BODY = "A long project description.\n" * 700
 
 
 def write_dist(site: Path, name: str, module: str | None, version: str = "1.18.0") -> None:
-    """Install a fake distribution of ``name`` (shipping ``module``) into ``site``."""
+    """Install a fake distribution of ``name`` (shipping ``module``) into ``site``.
+
+    As a wheel installs it: its ``RECORD`` lists the module's files and its own.
+    """
     info = site / f"{name.replace('-', '_')}-{version}.dist-info"
     info.mkdir(parents=True, exist_ok=True)
     (info / "METADATA").write_text(
         f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n\n{BODY}", encoding="utf-8"
     )
+    files = [f"{info.name}/METADATA,,", f"{info.name}/RECORD,,"]
     if module:
         package = site / module
         package.mkdir(parents=True, exist_ok=True)
         (package / "__init__.py").write_text("", encoding="utf-8")
+        files.insert(0, f"{module}/__init__.py,sha256=47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU,0")
+    (info / "RECORD").write_text("\n".join(files) + "\n", encoding="utf-8")
 
 
 def environment(name: str, *, backends: bool, padding: int = 0) -> Path:
     """A site folder with every backend (or none) and ``padding`` unrelated distributions."""
     site = CACHE / name
-    marker = site / ".complete-with-needs"
+    marker = site / ".complete-with-records"
     if not marker.exists():
         for index in range(padding):
             write_dist(site, f"padding-{index:04d}", f"padding_{index:04d}")

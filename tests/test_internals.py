@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from accelprobe import _advice, _caches, _facts, _locate, _metadata, _owners, backends, probe
+from accelprobe import _advice, _caches, _conflicts, _facts, _locate, _metadata, backends, probe
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -93,7 +93,7 @@ def test_invalidate_caches_is_importlib_invalidate_caches(tmp_path: Path) -> Non
 
 
 def test_builtin_sha256_is_hashlib() -> None:
-    digest = _owners._hasher("sha256")
+    digest = _conflicts._hasher("sha256")
     digest.update(b"accelprobe")
     assert digest.digest() == hashlib.sha256(b"accelprobe").digest()
 

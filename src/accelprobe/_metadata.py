@@ -409,3 +409,52 @@ def installed_version_of(name: str) -> "str | None":
     """The version of distribution ``name`` first on ``sys.path``, or None."""
     dist = installed(Scan(), name, search_dirs())
     return dist.version if dist else None
+
+
+# --- file lists ----------------------------------------------------------------------------
+
+
+def record(scan: "Scan", dist: "Dist", module: str) -> "dict[str, tuple[str, int]] | None":
+    """The module's files that ``dist`` installed: path -> (hash, size), None without a list.
+
+    Wheels list their files in ``RECORD``; eggs in ``installed-files.txt`` (no hashes).
+    """
+    info = os.path.join(dist.site, dist.entry)
+    prefix = module.replace(".", "/") + "/"
+    text = scan.read_text(os.path.join(info, "RECORD"), RECORD_LIMIT)
+    if text is None:
+        text = scan.read_text(os.path.join(info, "installed-files.txt"), RECORD_LIMIT)
+        if text is None:
+            return None
+        egg = os.path.relpath(dist.site, info).replace(os.sep, "/") + "/"
+        return {
+            line[len(egg) :]: ("", 0)
+            for line in text.splitlines()
+            if line.replace(os.sep, "/").startswith(egg + prefix)
+        }
+    files: dict[str, tuple[str, int]] = {}
+    start = text.find(prefix)
+    if start < 0 and f'"{prefix}' not in text:
+        return files
+    for line in text.splitlines():
+        path, _, rest = line.rpartition(",")
+        path, _, digest = path.rpartition(",")
+        path = path[1:-1].replace('""', '"') if path.startswith('"') else path
+        # a path that leaves the package (``..``) is never read or hashed
+        if path.startswith(prefix) and ".." not in path.replace("\\", "/").split("/"):
+            files[path] = (digest, int(rest) if rest.isascii() and rest.isdigit() else 0)
+    return files
+
+
+def ships(scan: "Scan", dist: "Dist", module: str, *, unlisted: bool = True) -> bool:
+    """Whether ``dist`` installed ``module``: its file list names the package's files.
+
+    Without a file list, ``top_level.txt`` decides; without either, ``unlisted``.
+    """
+    files = record(scan, dist, module)
+    if files is not None:
+        return f"{module.replace('.', '/')}/__init__.py" in files
+    top_level = scan.read_text(os.path.join(dist.site, dist.entry, "top_level.txt"))
+    if top_level is None:
+        return unlisted
+    return module.partition(".")[0] in top_level.split()

@@ -132,7 +132,7 @@ class Detection:
         """
         if self._dist is None:
             return ()
-        from accelprobe._owners import hidden
+        from accelprobe._elsewhere import hidden
 
         with _lock:
             return hidden(BACKEND_FACTS[self.name], self._dist)
