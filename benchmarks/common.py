@@ -31,6 +31,7 @@ BACKENDS = {
 NEEDED = ("numpy", "optimum", "transformers", "torch")
 # Real METADATA files carry a long description; 20 kB keeps reading them honest.
 BODY = "A long project description.\n" * 700
+EMPTY_SHA256 = "47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU"  # RECORD's digest of an empty file
 
 
 def write_dist(site: Path, name: str, module: str | None, version: str = "1.18.0") -> None:
@@ -48,7 +49,7 @@ def write_dist(site: Path, name: str, module: str | None, version: str = "1.18.0
         package = site / module
         package.mkdir(parents=True, exist_ok=True)
         (package / "__init__.py").write_text("", encoding="utf-8")
-        files.insert(0, f"{module}/__init__.py,sha256=47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU,0")
+        files.insert(0, f"{module}/__init__.py,sha256={EMPTY_SHA256},0")
     (info / "RECORD").write_text("\n".join(files) + "\n", encoding="utf-8")
 
 

@@ -65,14 +65,20 @@ class Scan:
         self.problems: list[str] = []
         self.found: dict[str, bool] = {}
 
-    def lacking(self, names: "Iterable[str]") -> list[str]:
-        """Those of the distributions ``names`` not installed on ``sys.path`` (once per scan)."""
+    def lacking(self, names: "Iterable[str]", near: str) -> list[str]:
+        """Those of the distributions ``names`` not installed on ``sys.path`` (once per scan).
+
+        Presence does not depend on the order of ``sys.path``: the folder ``near`` (where
+        they usually are) is asked first.
+        """
         missing = []
         for name in names:
             present = self.found.get(name)
             if present is None:
                 problems = len(self.problems)
-                present = self.found[name] = installed(self, name, search_dirs()) is not None
+                present = self.found[name] = (
+                    installed_in(self, name, near) or installed(self, name, search_dirs())
+                ) is not None
                 del self.problems[problems:]  # a need's own metadata is no owner's problem
             if not present:
                 missing.append(name)
@@ -109,12 +115,16 @@ def _read_file(path: str, limit: int) -> "tuple[bytes | None, str]":
     except (OSError, ValueError) as error:  # ValueError: a NUL in the path
         return None, f"cannot be read ({getattr(error, 'strerror', None) or error})"
     try:
-        if not S_ISREG(os.fstat(fd).st_mode):  # a FIFO, device or folder: never read
+        status = os.fstat(fd)
+        if not S_ISREG(status.st_mode):  # a FIFO, device or folder: never read
             return None, "is not a regular file"
+        # os.read(fd, n) allocates n bytes first: asking for a MiB per small file cost a
+        # fresh mapping each time. Ask for the size fstat gives, plus a byte; then 64 KiB.
+        expected = status.st_size + 1
         chunks = []
         size = 0
         while size < limit:
-            chunk = os.read(fd, min(limit - size, 1 << 20))
+            chunk = os.read(fd, min(limit - size, max(expected - size, 1 << 16)))
             if not chunk:
                 break
             chunks.append(chunk)

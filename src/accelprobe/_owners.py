@@ -123,6 +123,7 @@ def _needs_problem(scan: "Scan", facts: "BackendFacts", dist: "Dist") -> str:
     if needed is not None:
         wanted = major_minor(dist.version)
         other = installed(scan, needed, search_dirs())
+        scan.found[needed] = other is not None
         if other is None:
             there = f"{needed} is not installed"
         elif major_minor(other.version) != wanted:
@@ -134,7 +135,7 @@ def _needs_problem(scan: "Scan", facts: "BackendFacts", dist: "Dist") -> str:
                 f"{dist.name} {dist.version} needs {needed} {wanted}, but {there}, "
                 "so it cannot be imported"
             )
-    missing = scan.lacking(facts.needs)
+    missing = scan.lacking(facts.needs, dist.site)
     if not missing:
         return ""
     which = " and ".join(missing)
