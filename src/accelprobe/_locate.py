@@ -34,11 +34,14 @@ def plain_path(locations: object) -> "list[str] | None":
     return found
 
 
-def find_spec(fullname: str) -> "tuple[object | None, str | None]":
+def find_spec(
+    fullname: str, parents: "dict[str, tuple[object | None, str | None]] | None" = None
+) -> "tuple[object | None, str | None]":
     """Find ``fullname``'s spec as ``importlib.util.find_spec`` would, without importing.
 
-    A dotted name's parent is located, never imported. Returns ``(spec, None)``, or
-    ``(None, reason)`` when the module cannot be found, is blocked, or a finder fails.
+    A dotted name's parent is located, never imported (once per ``parents``, kept by one
+    detection). Returns ``(spec, None)``, or ``(None, reason)`` when the module cannot be
+    found, is blocked, or a finder fails.
     """
     if fullname in sys.modules:
         module: object = sys.modules[fullname]
@@ -51,17 +54,32 @@ def find_spec(fullname: str) -> "tuple[object | None, str | None]":
     parent, _, _ = fullname.rpartition(".")
     path = None
     if parent:
-        parent_spec, problem = find_spec(parent)
-        if parent_spec is None:
-            return None, problem
-        path = plain_path(getattr(parent_spec, "submodule_search_locations", None))
+        path, problem = _search_path(fullname, parent, parents)
         if path is None:
-            return None, f"{parent} is a module, not a package, so it has no {fullname}"
+            return None, problem
     for finder in list(sys.meta_path):
         spec = _ask(finder, fullname, path)
         if spec is not None:
             return spec, None
     return None, f"no module named {fullname!r}"
+
+
+def _search_path(
+    fullname: str, parent: str, parents: "dict[str, tuple[object | None, str | None]] | None"
+) -> "tuple[list[str] | None, str | None]":
+    """Where ``parent``'s submodules are looked for, or None and why ``fullname`` is not."""
+    located = parents.get(parent) if parents is not None else None
+    if located is None:
+        located = find_spec(parent, parents)
+        if parents is not None:
+            parents[parent] = located
+    parent_spec, problem = located
+    if parent_spec is None:
+        return None, problem
+    path = plain_path(getattr(parent_spec, "submodule_search_locations", None))
+    if path is None:
+        return None, f"{parent} is a module, not a package, so it has no {fullname}"
+    return path, None
 
 
 def _ask(finder: object, fullname: str, path: "list[str] | None") -> "object | None":

@@ -21,6 +21,7 @@ from accelprobe._locate import find_spec, integration_problem, spec_location
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover - seen by type checkers only
     from collections.abc import Iterable
+    from typing import Any
 
     from accelprobe._facts import Accelerator
     from accelprobe._info import BackendInfo
@@ -161,14 +162,14 @@ def installed_version(distribution: str) -> "str | None":
 # --- detection -----------------------------------------------------------------------------
 
 
-def _detect(key: str, scans: "list[Scan]") -> "Detection":
+def _detect(key: str, scans: "list[Scan]", parents: "dict[str, Any]") -> "Detection":
     """Locate one backend's module; then its owner, what its import needs, a loaded copy.
 
-    Never raises. ``scans`` holds this detection's one ``Scan``, made at the first module found.
+    Never raises. Kept by one detection: ``scans`` its ``Scan``, ``parents`` packages located.
     """
     module = BACKEND_FACTS[key].module
     try:
-        spec, problem = find_spec(module)
+        spec, problem = find_spec(module, parents)
         if spec is None:
             return Detection(key, "missing", str(problem))
         location, real = spec_location(spec)
@@ -198,10 +199,11 @@ def _detect_all() -> None:
     for token in unknown:
         _facts.log(_facts.DEBUG, "ignoring unknown backend %r in %s", token, variable)
     scans: list[Scan] = []
+    parents: dict[str, Any] = {}
     detections = {
         key: Detection(key, "disabled", f"disabled by {_facts.DISABLE_VARIABLE}")
         if key in disabled
-        else _detect(key, scans)
+        else _detect(key, scans, parents)
         for key in BACKEND_FACTS
     }
     available = {key: found.available for key, found in detections.items()}
