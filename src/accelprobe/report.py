@@ -20,7 +20,13 @@ import sys
 import accelprobe
 from accelprobe import backends
 from accelprobe._advice import one_line, unknown_backend
-from accelprobe._facts import BACKEND_FACTS, DISABLE_VARIABLE, RUNTIMES, disabled_and_unknown
+from accelprobe._facts import (
+    BACKEND_FACTS,
+    DISABLE_VARIABLE,
+    RUNTIMES,
+    disabled_and_unknown,
+    environ_value,
+)
 from accelprobe._output import UnwritableError, err, flush, out
 
 TYPE_CHECKING = False
@@ -81,19 +87,14 @@ def _plural(names: Sequence[str]) -> str:
     return f"{' and '.join(names)} {'is' if len(names) == 1 else 'are'}"
 
 
-def _disable_warnings() -> list[str]:
-    """A warning for each ``ACCELPROBE_DISABLE`` token that names no backend: it is ignored."""
-    value = os.environ.get(DISABLE_VARIABLE, "")
-    _, unknown = disabled_and_unknown()
-    return [
-        f"ignoring {token!r} in {DISABLE_VARIABLE}={value}: {unknown_backend(token)}"
-        for token in unknown
-    ]
-
-
 def _warnings(entries: list[dict[str, Any]]) -> list[str]:
-    """Every problem worth a person's attention, each with what repairs it."""
-    warnings = _disable_warnings()
+    """Every problem worth a person's attention, each with what repairs it.
+
+    An ``ACCELPROBE_DISABLE`` token that names no backend is ignored: it is worth one.
+    """
+    setting = f"{DISABLE_VARIABLE}={environ_value(DISABLE_VARIABLE)}"
+    _, unknown = disabled_and_unknown()
+    warnings = [f"ignoring {token!r} in {setting}: {unknown_backend(token)}" for token in unknown]
     for entry in entries:
         if entry["conflicts"]:
             names = [entry["distribution"], *entry["conflicts"]]
@@ -111,8 +112,7 @@ def _warnings(entries: list[dict[str, Any]]) -> list[str]:
         if entry["status"] in {"shadowed", "leftover", "unusable"}:
             warnings.append(f"{entry['reason']}; {entry['remedy']}")
         elif entry["status"] == "disabled":
-            value = os.environ.get(DISABLE_VARIABLE, "")
-            warnings.append(f"{entry['name']} is turned off by {DISABLE_VARIABLE}={value}")
+            warnings.append(f"{entry['name']} is turned off by {setting}")
         elif entry["available"] and entry["reason"] != (
             f"{entry['distribution']} {entry['version']} is installed"
         ):  # news, such as another version loaded in this process than the one installed
