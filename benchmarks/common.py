@@ -71,7 +71,7 @@ def environment(name: str, *, backends: bool, padding: int = 0) -> Path:
 
 
 def optimum() -> tuple[Path, str]:
-    """The real optimum 2.3.0 wheel's folder (downloaded once), and code to load its helpers.
+    """optimum 2.3.0 and packaging (downloaded once): their folder, and code to load the helpers.
 
     ``optimum/utils/import_utils.py`` is loaded as a file: the package's ``__init__`` needs
     torch and transformers. It only runs where optimum is installed, so every environment
@@ -79,9 +79,9 @@ def optimum() -> tuple[Path, str]:
     """
     folder = CACHE / "optimum"
     source = folder / "optimum" / "utils" / "import_utils.py"
-    if not source.exists():
-        command = [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps"]
-        command += ["--target", str(folder), "optimum==2.3.0"]
+    if not source.exists() or not (folder / "packaging").is_dir():  # the helpers import it
+        command = [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--upgrade"]
+        command += ["--target", str(folder), "optimum==2.3.0", "packaging==25.0"]
         subprocess.run(command, check=True, timeout=600)
     load = (
         "import importlib.util as u; "

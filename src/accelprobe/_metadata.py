@@ -54,14 +54,16 @@ LISTINGS: dict[str, tuple[str, str]] = {}
 class Scan:
     """What one detection has read, and the problems it met: made for it, dropped after it.
 
-    ``reads`` keeps each file's bytes so that no file is read twice in one detection; the
-    contents are not kept beyond it. ``problems`` describes metadata that does not count.
+    No file is read twice in one detection: ``versions`` keeps what each metadata folder
+    gave, not its bytes (memory a fresh process touches costs more than reading a file);
+    ``reads``, the bytes of the other files read. ``problems``: metadata that does not count.
     """
 
-    __slots__ = ("found", "problems", "reads")
+    __slots__ = ("found", "problems", "reads", "versions")
 
     def __init__(self) -> None:
         self.reads: dict[str, tuple[bytes | None, str]] = {}
+        self.versions: dict[str, tuple[str | None, str]] = {}
         self.problems: list[str] = []
         self.found: dict[str, bool] = {}
 
@@ -365,13 +367,21 @@ def read_metadata(scan: "Scan", info: str) -> "tuple[str | None, str]":
 
     Like ``importlib.metadata``, an empty, missing or unreadable ``METADATA`` falls back to
     ``PKG-INFO``. Files over the size cap are read up to it: their headers come first.
+    Once per ``scan``.
     """
+    found = scan.versions.get(info)
+    if found is None:
+        found = scan.versions[info] = _read_version(info)
+    return found
+
+
+def _read_version(info: str) -> "tuple[str | None, str]":
     files = [os.path.join(info, "METADATA"), os.path.join(info, "PKG-INFO")]
     if info.lower().endswith(".egg-info"):
         files.append(info)  # an egg-info file, not folder
     problem = ""
     for file in files:
-        data, unusable = scan.read(file)
+        data, unusable = _read_file(file, READ_LIMIT)
         if data:
             return _version_in(data)
         if not problem and (unusable or data is not None):
