@@ -31,7 +31,7 @@ KEYS = ["openvino", "onnxruntime", "ipex", "optimum-intel", "optimum-onnx"]
 # What `import accelprobe` may add to sys.modules: itself and nothing costly.
 # accelprobe's modules that detection always needs, and those it needs once a module is found
 ALLOWED_IMPORTS = {"__future__", "accelprobe", "accelprobe.backends"}
-ALLOWED_IMPORTS |= {"accelprobe._facts", "accelprobe._locate"}
+ALLOWED_IMPORTS |= {"accelprobe._facts"}
 FOUND_IMPORTS = {"accelprobe._metadata", "accelprobe._owners"}
 
 

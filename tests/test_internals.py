@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from accelprobe import _advice, _caches, _conflicts, _facts, _locate, _metadata, backends, probe
+from accelprobe import _advice, _caches, _conflicts, _facts, _metadata, backends, probe
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -46,8 +46,8 @@ def test_plain_path_is_the_public_path(tmp_path: Path, monkeypatch: pytest.Monke
     importlib.invalidate_caches()
     module = importlib.import_module("accelprobe_ns")
     try:
-        assert _locate.plain_path(module.__path__) == list(module.__path__)
-        assert _locate.plain_path(None) is None
+        assert _facts.plain_path(module.__path__) == list(module.__path__)
+        assert _facts.plain_path(None) is None
     finally:
         del sys.modules["accelprobe_ns"]
 
@@ -61,8 +61,8 @@ def test_plain_path_of_a_namespace_whose_parent_was_never_imported() -> None:
         def __iter__(self) -> object:
             raise KeyError
 
-    assert _locate.plain_path(Stale()) == ["/last/computed"]
-    assert _locate.plain_path(3) == []
+    assert _facts.plain_path(Stale()) == ["/last/computed"]
+    assert _facts.plain_path(3) == []
 
 
 def test_folder_names_from_the_import_cache_are_os_listdir(tmp_path: Path) -> None:

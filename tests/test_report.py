@@ -1009,7 +1009,6 @@ def test_plain_report_imports_nothing_costly(tmp_path: Path) -> None:
         "accelprobe",
         "accelprobe._advice",
         "accelprobe._facts",
-        "accelprobe._locate",
         "accelprobe._metadata",
         "accelprobe._output",  # writes every byte or exits 120: a file, no import
         "accelprobe._version",  # the report says accelprobe's version: a file, no import

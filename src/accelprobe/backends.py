@@ -1,9 +1,9 @@
 """Detect the installed inference backends once, cache the answers, and pick an accelerator.
 
-Importing this module runs detection: each backend (its facts are in ``_facts``) is located
-without being imported (``_locate``); where it is found, an installed distribution must own
-the copy found (``_metadata``, ``_owners``: loaded only then). ``logging``, ``dataclasses``,
-``typing``, ``packaging`` and ``importlib.metadata`` are imported only when needed.
+Importing this module runs detection: each backend (its facts and how it is located are in
+``_facts``) is located without being imported; where found, an installed distribution must
+own the copy found (``_metadata``, ``_owners``: loaded only then). ``logging``, ``typing``,
+``dataclasses``, ``packaging``, ``importlib.metadata``: imported only when needed.
 """
 
 import _thread
@@ -15,8 +15,10 @@ from accelprobe._facts import (
     BACKEND_FACTS,
     ONNXRUNTIME_DISTRIBUTIONS,
     OPENVINO_DISTRIBUTIONS,
+    find_spec,
+    integration_problem,
+    spec_location,
 )
-from accelprobe._locate import find_spec, integration_problem, spec_location
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover - seen by type checkers only
@@ -413,10 +415,7 @@ def model_class(task: str, accelerator: "str | None" = None) -> "ModelClass":
 
 
 def refresh() -> "tuple[BackendInfo, ...]":
-    """Detect again after packages were installed or removed while the program runs.
-
-    Clears the import system's caches, updates the flags; safe from several threads.
-    """
+    """Detect again after installs or removals at run time (clears import caches; thread-safe)."""
     from accelprobe._caches import invalidate_caches
 
     with _lock:
