@@ -32,7 +32,7 @@ KEYS = ["openvino", "onnxruntime", "ipex", "optimum-intel", "optimum-onnx"]
 # accelprobe's modules that detection always needs, and those it needs once a module is found
 ALLOWED_IMPORTS = {"__future__", "accelprobe", "accelprobe.backends"}
 ALLOWED_IMPORTS |= {"accelprobe._facts"}
-FOUND_IMPORTS = {"accelprobe._metadata", "accelprobe._owners"}
+FOUND_IMPORTS = {"accelprobe._metadata"}
 
 
 def only(*keys: str) -> dict[str, bool]:

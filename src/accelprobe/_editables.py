@@ -15,8 +15,8 @@ from accelprobe._metadata import (
     metadata_entries,
     project,
     read_metadata,
+    site_of,
 )
-from accelprobe._owners import site_of
 
 __all__ = ["pth_owner", "same_path"]
 

@@ -12,15 +12,16 @@ from accelprobe._editables import pth_owner, same_path
 from accelprobe._metadata import (
     Dist,
     Scan,
+    in_folder,
     metadata_entries,
     parse_version,
     project,
     read_metadata,
     search_dirs,
     ships,
+    site_of,
     underscored,
 )
-from accelprobe._owners import in_folder, site_of
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover - seen by type checkers only

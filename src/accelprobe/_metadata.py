@@ -1,9 +1,10 @@
-"""Installed distributions, read from their metadata under bounds, as ``importlib.metadata`` does.
+"""Installed distributions, read from their metadata under bounds; who owns a module found.
 
 Each read is of a regular file only, under a size cap, at most once per ``Scan`` (one
 detection): a FIFO, device or folder named ``METADATA`` is never read. Headers are parsed
-as ``email.parser`` parses them. Loaded only when a module was found, or when a caller
-asks for a distribution's version.
+as ``email.parser`` parses them. Then the common case of ownership: the one distribution
+beside the module, and what its import needs (the rarer rules load on demand). Loaded only
+when a module was found, or when a caller asks for a distribution's version.
 """
 
 import os
@@ -16,6 +17,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover - seen by type checkers only
     from collections.abc import Iterable, Sequence
 
+    from accelprobe._facts import BackendFacts
+
 __all__ = [
     "INFO_SUFFIXES",
     "LISTINGS",
@@ -24,7 +27,7 @@ __all__ = [
     "Dist",
     "Scan",
     "decode_metadata",
-    "in_specifier",
+    "in_folder",
     "installed",
     "installed_in",
     "installed_version_of",
@@ -36,7 +39,9 @@ __all__ = [
     "read_metadata",
     "reindent",
     "search_dirs",
+    "site_of",
     "underscored",
+    "verdict",
 ]
 
 INFO_SUFFIXES = (".dist-info", ".egg-info")
@@ -89,9 +94,7 @@ class Scan:
     def read(self, path: str, limit: int = READ_LIMIT) -> "tuple[bytes | None, str]":
         """Read at most ``limit`` bytes of the regular file ``path``, once per scan.
 
-        Returns ``(data, "")``, or ``(None, problem)``: ``problem`` is empty when there is
-        no such file. A FIFO, device or folder is never opened for reading, so it cannot
-        block or flood detection.
+        Returns ``(data, "")``, or ``(None, problem)`` (``""`` when there is no such file).
         """
         cached = self.reads.get(path)
         if cached is None:
@@ -110,6 +113,7 @@ class Scan:
 
 
 def _read_file(path: str, limit: int) -> "tuple[bytes | None, str]":
+    """``Scan.read`` uncached; a FIFO, device or folder is never read: it cannot block or flood."""
     try:
         fd = os.open(path, os.O_RDONLY | _O_NONBLOCK | _O_BINARY)  # a FIFO opens at once
     except (FileNotFoundError, NotADirectoryError):
@@ -187,29 +191,6 @@ def underscored(name: str) -> str:
 def project(entry: str) -> str:
     """The underscored project name of a metadata entry: ``onnxruntime_gpu-1.0.dist-info``."""
     return underscored(entry.rpartition(".")[0].partition("-")[0])
-
-
-def in_specifier(version: "str | None", specifier: object) -> bool:
-    """Whether ``version`` is inside the PEP 440 ``specifier``, pre-releases and local too.
-
-    None or an unparsable version gives False; an invalid specifier raises ``ValueError``.
-    """
-    from packaging.specifiers import InvalidSpecifier, SpecifierSet
-    from packaging.version import InvalidVersion, Version
-
-    try:
-        if not isinstance(specifier, str):
-            raise InvalidSpecifier(repr(specifier))  # noqa: TRY301 - one message for both
-        specifiers = SpecifierSet(specifier)
-    except InvalidSpecifier:
-        msg = f"invalid version specifier {specifier!r} (expected e.g. '>=1.17,<2')"
-        raise ValueError(msg) from None
-    if version is None:
-        return False
-    try:
-        return specifiers.contains(Version(version), prereleases=True)
-    except InvalidVersion:
-        return False
 
 
 def major_minor(version: str) -> str:
@@ -478,3 +459,142 @@ def ships(scan: "Scan", dist: "Dist", module: str, *, unlisted: bool = True) -> 
     if top_level is None:
         return unlisted
     return module.partition(".")[0] in top_level.split()
+
+
+# --- the owner of the module found: one accepted distribution beside it, its needs installed.
+# Several in one folder, none beside it, a leftover: the rarer rules (_conflicts, _elsewhere).
+
+
+def verdict(
+    scan: "Scan", facts: "BackendFacts", spec: object, location: str, *, real: bool
+) -> "tuple[str, str, Dist | None]":
+    """The status and reason of the module found at ``location``, and its distribution.
+
+    A leftover folder (not ``real``), an owner or what hides it, what the import needs,
+    and a copy this process loaded before it was upgraded.
+    """
+    parts = facts.module.split(".")
+    if not real:
+        from accelprobe._elsewhere import leftover
+
+        return leftover(scan, facts, location, parts)
+    loaded = None
+    if facts.module in sys.modules:
+        from accelprobe._loaded import loaded_state, other_copy
+
+        loaded = loaded_state(facts.module, str(getattr(spec, "origin", location)))
+        if loaded is not None and loaded[1] == "gone":  # uninstalled while loaded
+            reason = (
+                f"{facts.module} {loaded[0]} is loaded in this process, but is no longer "
+                "installed: a restart will not find it"
+            )
+            return "available", reason, Dist("", loaded[0], location, "")
+    dist, problem = _owner(scan, facts, spec, location, parts)
+    if problem or dist is None:
+        return ("unowned" if dist is None else "shadowed"), problem, dist
+    problem = _needs_problem(scan, facts, dist)
+    if problem:
+        return "unusable", problem, dist
+    reason = f"{dist.name} {dist.version} is installed"
+    if loaded is not None and other_copy(loaded, dist.version):  # upgraded while loaded
+        reason = (
+            f"{dist.name} {loaded[0]} is loaded in this process, but {dist.version} is "
+            f"installed: a restart uses {dist.version}"
+        )
+        dist = Dist(dist.name, loaded[0], dist.site, dist.entry)
+    return "available", reason, dist
+
+
+def _owner(
+    scan: "Scan", facts: "BackendFacts", spec: object, location: str, parts: list[str]
+) -> "tuple[Dist | None, str]":
+    """Find the distribution that owns the module found at ``location``.
+
+    Returns ``(dist, problem)``: ``problem`` is empty when ``dist`` owns the module (or is
+    an editable install of it), and says what is wrong otherwise.
+    """
+    scan.problems.clear()
+    archive = _archive_of(spec)
+    if archive is not None:
+        from accelprobe._zips import in_archive
+
+        return in_archive(archive, facts)
+    site = site_of(location, parts)
+    beside = in_folder(scan, facts, site) if site is not None else []
+    if len(beside) > 1:  # several installed it there: the files on disk decide
+        from accelprobe._conflicts import by_files_on_disk
+
+        chosen, conflicts = by_files_on_disk(scan, beside, facts.module)
+        chosen.conflicts = conflicts
+        return chosen, ""
+    if beside:  # the common case: one accepted distribution in the module's own folder
+        return beside[0], ""
+    from accelprobe._elsewhere import owner_elsewhere, unaccepted_beside
+
+    unaccepted = unaccepted_beside(scan, facts, site) if site is not None else None
+    if unaccepted is not None:
+        return unaccepted, ""
+    return owner_elsewhere(scan, facts, location, parts)
+
+
+def in_folder(scan: "Scan", facts: "BackendFacts", folder: str) -> "list[Dist]":
+    """The accepted distributions of a backend in ``folder``, in priority order.
+
+    A name accepted only where it ships the module (optimum, before optimum-onnx) counts
+    only where its file list says so.
+    """
+    found = [dist for name in facts.distributions if (dist := installed_in(scan, name, folder))]
+    for name in facts.shipping:
+        dist = installed_in(scan, name, folder)
+        if dist is not None and ships(scan, dist, facts.module):
+            found.append(dist)
+    return found
+
+
+def _needs_problem(scan: "Scan", facts: "BackendFacts", dist: "Dist") -> str:
+    """Why ``dist`` cannot be imported for what it needs, or ``''``: read from metadata.
+
+    IPEX needs torch of its own major.minor: it does not declare torch as a dependency,
+    and refuses to import beside any other. Every backend needs the distributions its
+    import needs (``facts.needs``); a namespace ``optimum/`` is no ``optimum``.
+    """
+    needed = facts.same_minor_as
+    if needed is not None:
+        wanted = major_minor(dist.version)
+        other = installed(scan, needed, search_dirs())
+        scan.found[needed] = other is not None
+        if other is None:
+            there = f"{needed} is not installed"
+        elif major_minor(other.version) != wanted:
+            there = f"{needed} {other.version} is installed"
+        else:
+            there = ""
+        if there:
+            return (
+                f"{dist.name} {dist.version} needs {needed} {wanted}, but {there}, "
+                "so it cannot be imported"
+            )
+    missing = scan.lacking(facts.needs, dist.site)
+    if not missing:
+        return ""
+    which = " and ".join(missing)
+    return (
+        f"{dist.name} {dist.version} needs {which}, not installed, so it cannot be imported "
+        f"(pip install {' '.join(missing)})"
+    )
+
+
+def site_of(location: str, parts: list[str]) -> "str | None":
+    """The folder that holds ``location`` as the module named by ``parts``, if it does."""
+    folder = location
+    for part in reversed(parts):
+        folder, tail = os.path.split(folder)
+        if os.path.normcase(tail.partition(".")[0]) != os.path.normcase(part):
+            return None
+    return folder
+
+
+def _archive_of(spec: object) -> "str | None":
+    """The zip file (a wheel, ``.zip`` or ``.pyz``) the module was found in, if any."""
+    archive = getattr(getattr(spec, "loader", None), "archive", None)
+    return archive if isinstance(archive, str) else None

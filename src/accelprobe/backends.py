@@ -2,7 +2,7 @@
 
 Importing this module runs detection: each backend (its facts and how it is located are in
 ``_facts``) is located without being imported; where found, an installed distribution must
-own the copy found (``_metadata``, ``_owners``: loaded only then). ``logging``, ``typing``,
+own the copy found (``_metadata``: loaded only then). ``logging``, ``typing``,
 ``dataclasses``, ``packaging``, ``importlib.metadata``: imported only when needed.
 """
 
@@ -177,8 +177,7 @@ def _detect(key: str, scans: "list[Scan]", parents: "dict[str, Any]") -> "Detect
         location, real = spec_location(spec)
         if location is None:
             return Detection(key, "missing", f"{module} has no location on disk")
-        from accelprobe._metadata import Scan
-        from accelprobe._owners import verdict
+        from accelprobe._metadata import Scan, verdict
 
         if not scans:
             scans.append(Scan())
@@ -303,7 +302,7 @@ def is_backend_version(name: str, specifier: str) -> bool:
     Pre-releases and local versions count. An unparsable installed version gives False;
     an invalid specifier raises ``ValueError``.
     """
-    from accelprobe._metadata import in_specifier
+    from accelprobe._specifiers import in_specifier
 
     found = _detections[_facts.backend_key_or_error(name)]
     return in_specifier(found.version if found.available else None, specifier)
