@@ -142,8 +142,15 @@ def prelude(*sites: Path) -> str:
     return "import site; " + "".join(f"site.addsitedir({str(site)!r}); " for site in sites)
 
 
-def time_processes(variants: dict[str, str], runs: int) -> dict[str, float]:
-    """Median wall time, in ms, of ``python -I -c CODE`` per variant, runs interleaved."""
+def time_processes(
+    variants: dict[str, str], runs: int, *, paired: str | None = None
+) -> dict[str, float]:
+    """Median wall time, in ms, of ``python -I -c CODE`` per variant, runs interleaved.
+
+    With ``paired`` (a variant's name), each other variant's figure is that variant's median
+    plus the median of the differences within each round: a machine that slows down or
+    speeds up during the run moves both sides of each difference alike.
+    """
     samples: dict[str, list[float]] = {name: [] for name in variants}
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("ACCELPROBE_", "PYTHON"))}
 
@@ -158,7 +165,15 @@ def time_processes(variants: dict[str, str], runs: int) -> dict[str, float]:
             start = time.perf_counter()
             run(code)
             samples[name].append((time.perf_counter() - start) * 1000)
-    return {name: statistics.median(values) for name, values in samples.items()}
+    medians = {name: statistics.median(values) for name, values in samples.items()}
+    if paired is None:
+        return medians
+    reference = samples[paired]
+    return {
+        name: medians[paired]
+        + statistics.median(value - base for value, base in zip(values, reference))
+        for name, values in samples.items()
+    }
 
 
 def verdict(ok: bool) -> str:

@@ -4,7 +4,8 @@ Two environments: no backend installed, and every backend installed. In each, si
 in one run: a bare interpreter, this checkout's code, and 0.2.0's (``git archive`` of the
 commit in ``ACCELPROBE_BENCH_BASELINE``, default 0.2.0's, into ``.cache/bench/code``), each
 put first on sys.path the same way; both also from a zip of sources, where no ``.pyc``
-exists and every module imported is compiled. Figures are % over a bare start-up. Budgets:
+exists and every module imported is compiled. Figures are % over a bare start-up, each the
+median of its differences from the bare interpreter of the same round. Budgets:
 - no backend: at most 5% over bare, every backend: at most 10%; never more than 0.2.0;
 - without ``.pyc`` files: at most 50% over bare (0.2.0: about 130-150%).
 Unless ``--no-optimum``, also optimum's ``import_utils`` helpers (downloaded once with pip;
@@ -64,7 +65,7 @@ def budgets(label: str, times: dict[str, float]) -> list[tuple[str, bool]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=30, help="fresh processes per variant")
+    parser.add_argument("--runs", type=int, default=60, help="fresh processes per variant")
     parser.add_argument(
         "--no-optimum", action="store_true", help="skip the comparison with optimum's helpers"
     )
@@ -93,8 +94,8 @@ def main() -> None:
             name: pre + on_path(code) + "import accelprobe" for name, code in codes.items()
         }
         variants |= {name: pre + code for name, code in extra.items()}
-        times = time_processes(variants, runs)
-        print(f"\n{label} installed (median of {runs} fresh processes; ms, % over bare)")
+        times = time_processes(variants, runs, paired="bare")
+        print(f"\n{label} installed ({runs} rounds of fresh processes; median ms, % over bare)")
         for name, value in times.items():
             share = "" if name == "bare" else f"  {over(times, name):+6.1f}%"
             print(f"  {name:<16}{value:7.2f}{share}")
