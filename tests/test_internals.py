@@ -79,6 +79,21 @@ def test_folder_names_from_the_import_cache_are_os_listdir(tmp_path: Path) -> No
         sys.modules.pop("a", None)
 
 
+def test_a_foreign_cache_of_other_things_than_names(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A finder's ``_path_cache`` with a non-string in it: its names alone are listed."""
+    (tmp_path / "a-1.0.dist-info").mkdir()
+
+    class Foreign:
+        _path_cache = {"a-1.0.dist-info", 3}  # noqa: RUF012 - as FileFinder keeps it
+        _path_mtime = os.stat(tmp_path).st_mtime
+
+    monkeypatch.setitem(sys.path_importer_cache, str(tmp_path), Foreign())
+    monkeypatch.setattr(_metadata, "LISTINGS", {})
+    assert _metadata.metadata_entries(str(tmp_path)) == ["a-1.0.dist-info"]
+
+
 def test_invalidate_caches_is_importlib_invalidate_caches(tmp_path: Path) -> None:
     sys.path.insert(0, str(tmp_path))
     try:

@@ -16,6 +16,7 @@ from accelprobe._facts import DEBUG, log
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover - seen by type checkers only
     from collections.abc import Iterable, Sequence
+    from typing import Any
 
     from accelprobe._facts import BackendFacts
 
@@ -214,19 +215,20 @@ def _listing(folder: str) -> tuple[str, str]:
             names = _names(folder)
         except (OSError, ValueError):
             names = []
-        joined = "\n" + "\n".join(names) + "\n"
+        try:
+            joined = "\n" + "\n".join(names) + "\n"
+        except TypeError:  # a foreign cache that holds other things than names
+            joined = "\n" + "\n".join(n for n in names if isinstance(n, str)) + "\n"
         lowered = joined.lower() if joined.isascii() else joined.replace("\u0130", "i").lower()
         listing = LISTINGS[folder] = (joined, lowered)
     return listing
 
 
-def _names(folder: str) -> "Iterable[str]":
-    """The names in ``folder``, from the import system's cache where it is current.
+def _names(folder: str) -> "Iterable[Any]":  # a foreign cache may hold anything
+    """The names in ``folder``: ``FileFinder``'s private ``_path_cache`` where it is current.
 
-    ``find_spec`` has just listed the folder that holds each module found; listing it
-    again would double the cost in a site-packages of thousands of entries. The cache is
-    ``FileFinder``'s private ``_path_cache``: anything unexpected in it falls back to
-    ``os.listdir``.
+    ``find_spec`` has just listed the folder of each module found: listing it again would
+    double the cost in a large site-packages. Anything unexpected: ``os.listdir``.
     """
     finder = sys.path_importer_cache.get(folder)
     try:
@@ -235,7 +237,7 @@ def _names(folder: str) -> "Iterable[str]":
     except Exception:  # noqa: BLE001 - a foreign finder whose attributes raise: list it
         cached = current = None
     if isinstance(cached, set) and cached and current is True:
-        return [name for name in cached if isinstance(name, str)]
+        return cached
     return os.listdir(folder)
 
 
@@ -538,11 +540,7 @@ def _owner(
 
 
 def in_folder(scan: "Scan", facts: "BackendFacts", folder: str) -> "list[Dist]":
-    """The accepted distributions of a backend in ``folder``, in priority order.
-
-    A name accepted only where it ships the module (optimum, before optimum-onnx) counts
-    only where its file list says so.
-    """
+    """A backend's accepted distributions in ``folder``, in order; ``shipping``: where listed."""
     found = [dist for name in facts.distributions if (dist := installed_in(scan, name, folder))]
     for name in facts.shipping:
         dist = installed_in(scan, name, folder)
