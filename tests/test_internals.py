@@ -94,6 +94,32 @@ def test_a_foreign_cache_of_other_things_than_names(
     assert _metadata.metadata_entries(str(tmp_path)) == ["a-1.0.dist-info"]
 
 
+def test_metadata_is_read_with_a_buffer_of_its_size_and_not_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``os.read(fd, n)`` allocates ``n`` bytes, and memory a fresh process touches costs more
+    than the read: a small file is never asked for a MiB, and a scan keeps its version only."""
+    info = tmp_path / "a-1.0.dist-info"
+    info.mkdir()
+    body = "A long description.\n" * 1000
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: a\nVersion: 1.0\n\n{body}")
+    asked: list[int] = []
+    read = os.read
+
+    def counted(fd: int, size: int) -> bytes:
+        asked.append(size)
+        return read(fd, size)
+
+    monkeypatch.setattr(os, "read", counted)
+    scan = _metadata.Scan()
+    assert _metadata.read_metadata(scan, str(info)) == ("1.0", "")
+    assert _metadata.read_metadata(scan, str(info)) == ("1.0", "")  # once per scan
+    assert asked
+    assert max(asked) <= 1 << 16
+    assert len(asked) == 2  # the file, then its end
+    assert scan.reads == {}
+
+
 def test_invalidate_caches_is_importlib_invalidate_caches(tmp_path: Path) -> None:
     sys.path.insert(0, str(tmp_path))
     try:
