@@ -446,6 +446,26 @@ def test_third_party_distribution_finder(tmp_path: Path) -> None:
     assert found["version"] == "2024.1"
 
 
+def test_what_an_import_needs_counts_on_sys_path_only(tmp_path: Path) -> None:
+    """numpy beside a distribution that a finder gives from off sys.path cannot be imported."""
+    code = build(tmp_path / "code", package("openvino"))
+    elsewhere = build(tmp_path / "elsewhere", {**dist("openvino", "2024.1"), **needed("openvino")})
+    before = partial(detection.distribution_finder_of, folder=str(elsewhere))
+    found = info(detect(code, cwd=tmp_path, before=before), "openvino")
+    assert not found["available"]
+    assert "openvino 2024.1 needs numpy, not installed" in found["reason"]
+
+
+def test_a_parent_located_once_serves_each_of_its_submodules(tmp_path: Path) -> None:
+    """A finder gives optimum's folders as an iterator, read once: both integrations see them."""
+    site = build(tmp_path / "site", installed("optimum-intel", "optimum-onnx"))
+    before = partial(detection.one_shot_optimum_path, site=str(site))
+    result = detect(site, cwd=tmp_path, before=before)
+    assert info(result, "optimum-intel")["available"]
+    assert info(result, "optimum-onnx")["available"]
+    assert result["asked"] == 1
+
+
 def test_removed_working_directory(tmp_path: Path) -> None:
     site = build(tmp_path / "site", installed("openvino"))
     gone = tmp_path / "gone"

@@ -45,8 +45,7 @@ def remedy(found: Detection) -> str:
         from accelprobe._metadata import Scan, major_minor
 
         needed = facts.same_minor_as  # IPEX's torch: its own major.minor
-        near = found.location or ""  # a hint only: any folder will do
-        lacking = [name for name in Scan().lacking(facts.needs, near) if name != needed]
+        lacking = [name for name in Scan().lacking(facts.needs) if name != needed]
         if needed is None or lacking:
             return f"install what it needs: pip install {' '.join(lacking or facts.needs)}"
         wanted = major_minor(found.version)

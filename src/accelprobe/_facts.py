@@ -417,7 +417,7 @@ def plain_path(locations: object) -> "list[str] | None":
 
 
 def find_spec(
-    fullname: str, parents: "dict[str, tuple[object | None, str | None]] | None" = None
+    fullname: str, parents: "dict[str, tuple[list[str] | None, str | None]] | None" = None
 ) -> "tuple[object | None, str | None]":
     """Find ``fullname``'s spec as ``importlib.util.find_spec`` would, without importing.
 
@@ -447,21 +447,23 @@ def find_spec(
 
 
 def _search_path(
-    fullname: str, parent: str, parents: "dict[str, tuple[object | None, str | None]] | None"
+    fullname: str, parent: str, parents: "dict[str, tuple[list[str] | None, str | None]] | None"
 ) -> "tuple[list[str] | None, str | None]":
-    """Where ``parent``'s submodules are looked for, or None and why ``fullname`` is not."""
+    """Where ``parent``'s submodules are looked for, or None and why ``fullname`` is not.
+
+    Read once per ``parents``: a finder's locations may be an iterator that reads once.
+    """
     located = parents.get(parent) if parents is not None else None
     if located is None:
-        located = find_spec(parent, parents)
+        spec, problem = find_spec(parent, parents)
+        locations = getattr(spec, "submodule_search_locations", None)
+        located = (plain_path(locations) if spec is not None else None), problem
         if parents is not None:
             parents[parent] = located
-    parent_spec, problem = located
-    if parent_spec is None:
-        return None, problem
-    path = plain_path(getattr(parent_spec, "submodule_search_locations", None))
-    if path is None:
+    path, problem = located
+    if path is None and problem is None:
         return None, f"{parent} is a module, not a package, so it has no {fullname}"
-    return path, None
+    return path, problem
 
 
 def _ask(finder: object, fullname: str, path: "list[str] | None") -> "object | None":

@@ -38,8 +38,10 @@ __all__ = [
     "parse_version",
     "project",
     "read_metadata",
+    "record",
     "reindent",
     "search_dirs",
+    "ships",
     "site_of",
     "underscored",
     "verdict",
@@ -73,20 +75,20 @@ class Scan:
         self.problems: list[str] = []
         self.found: dict[str, bool] = {}
 
-    def lacking(self, names: "Iterable[str]", near: str) -> list[str]:
+    def lacking(self, names: "Iterable[str]", near: str = "") -> list[str]:
         """Those of the distributions ``names`` not installed on ``sys.path`` (once per scan).
 
         Presence does not depend on the order of ``sys.path``: the folder ``near`` (where
-        they usually are) is asked first.
+        they usually are), if it is on ``sys.path``, is asked first.
         """
         missing = []
         for name in names:
             present = self.found.get(name)
             if present is None:
                 problems = len(self.problems)
-                present = self.found[name] = (
-                    installed_in(self, name, near) or installed(self, name, search_dirs())
-                ) is not None
+                dirs = search_dirs()
+                beside = installed_in(self, name, near) if near in dirs else None
+                present = self.found[name] = (beside or installed(self, name, dirs)) is not None
                 del self.problems[problems:]  # a need's own metadata is no owner's problem
             if not present:
                 missing.append(name)
@@ -560,7 +562,6 @@ def _needs_problem(scan: "Scan", facts: "BackendFacts", dist: "Dist") -> str:
     if needed is not None:
         wanted = major_minor(dist.version)
         other = installed(scan, needed, search_dirs())
-        scan.found[needed] = other is not None
         if other is None:
             there = f"{needed} is not installed"
         elif major_minor(other.version) != wanted:

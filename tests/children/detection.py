@@ -134,6 +134,47 @@ def distribution_finder(_result: dict[str, Any]) -> None:
     sys.meta_path.append(Finder())
 
 
+def distribution_finder_of(_result: dict[str, Any], *, folder: str) -> None:
+    """A finder that finds openvino's distribution in ``folder``, a folder not on sys.path."""
+    import importlib.metadata
+    import pathlib
+
+    class Finder:
+        def find_spec(self, *args: object) -> None:  # noqa: ARG002
+            return None
+
+        def find_distributions(self, context: Any) -> list[importlib.metadata.Distribution]:
+            if context.name != "openvino":
+                return []
+            info = next(pathlib.Path(folder).glob("openvino-*.dist-info"))
+            return [importlib.metadata.PathDistribution(info)]
+
+    sys.meta_path.append(Finder())
+
+
+def one_shot_optimum_path(result: dict[str, Any], *, site: str) -> None:
+    """A finder, first on sys.meta_path, whose ``optimum`` lists its folder in an iterator.
+
+    ``result["asked"]`` counts how often it was asked for ``optimum``.
+    """
+    import importlib.machinery
+    import os
+
+    result["asked"] = 0
+
+    class Finder:
+        def find_spec(self, name: str, *args: object) -> importlib.machinery.ModuleSpec | None:  # noqa: ARG002
+            if name != "optimum":
+                return None
+            result["asked"] += 1
+            folder = os.path.join(site, "optimum")
+            spec = importlib.machinery.ModuleSpec(name, None, origin=folder, is_package=True)
+            spec.submodule_search_locations = iter([folder])  # type: ignore[assignment]
+            return spec
+
+    sys.meta_path.insert(0, Finder())
+
+
 def remove_working_directory(_result: dict[str, Any], *, folder: str) -> None:
     """Work in ``folder``, remove it, and put two ``""`` (the working folder) on sys.path."""
     import os
