@@ -64,13 +64,13 @@ class Scan:
 
     No file is read twice in one detection: ``versions`` keeps what each metadata folder
     gave, not its bytes (memory a fresh process touches costs more than reading a file);
-    ``reads``, the bytes of the other files read. ``problems``: metadata that does not count.
+    ``reads``, the text of the other files read. ``problems``: metadata that does not count.
     """
 
     __slots__ = ("found", "problems", "reads", "versions")
 
     def __init__(self) -> None:
-        self.reads: dict[str, tuple[bytes | None, str]] = {}
+        self.reads: dict[str, str | None] = {}
         self.versions: dict[str, tuple[str | None, str]] = {}
         self.problems: list[str] = []
         self.found: dict[str, bool] = {}
@@ -94,29 +94,26 @@ class Scan:
                 missing.append(name)
         return missing
 
-    def read(self, path: str, limit: int = READ_LIMIT) -> "tuple[bytes | None, str]":
-        """Read at most ``limit`` bytes of the regular file ``path``, once per scan.
-
-        Returns ``(data, "")``, or ``(None, problem)`` (``""`` when there is no such file).
-        """
-        cached = self.reads.get(path)
-        if cached is None:
-            cached = self.reads[path] = _read_file(path, limit)
-        return cached
-
     def read_text(self, path: str, limit: int = READ_LIMIT) -> "str | None":
-        """The UTF-8 text of a small regular file, or None when it is missing or unusable."""
-        data, _ = self.read(path, limit)
-        if data is None:
-            return None
-        try:
-            return data.decode("utf-8")
-        except UnicodeDecodeError:
-            return None
+        """The UTF-8 text of the regular file ``path`` (up to ``limit`` bytes), once per scan.
+
+        None where it is missing or unusable.
+        """
+        if path not in self.reads:
+            data, _ = _read_file(path, limit)
+            try:
+                self.reads[path] = None if data is None else data.decode("utf-8")
+            except UnicodeDecodeError:
+                self.reads[path] = None
+        return self.reads[path]
 
 
 def _read_file(path: str, limit: int) -> "tuple[bytes | None, str]":
-    """``Scan.read`` uncached; a FIFO, device or folder is never read: it cannot block or flood."""
+    """At most ``limit`` bytes of the regular file ``path``: ``(data, "")``, or ``(None, why)``.
+
+    ``why`` is ``""`` where there is no such file. A FIFO, device or folder is never read:
+    it cannot block or flood detection.
+    """
     try:
         fd = os.open(path, os.O_RDONLY | _O_NONBLOCK | _O_BINARY)  # a FIFO opens at once
     except (FileNotFoundError, NotADirectoryError):
