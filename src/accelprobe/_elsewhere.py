@@ -21,6 +21,7 @@ from accelprobe._metadata import (
     ships,
     site_of,
     underscored,
+    universal_newlines,
 )
 
 TYPE_CHECKING = False
@@ -195,7 +196,7 @@ def _from_importlib_metadata(name: str, dirs: "Sequence[str]") -> "Dist | None":
 
     for dist in importlib.metadata.distributions(name=name, path=zips):
         text = dist.read_text("METADATA") or dist.read_text("PKG-INFO") or ""
-        version = parse_version(text.replace("\r\n", "\n").replace("\r", "\n"))
+        version = parse_version(universal_newlines(text))
         if version:
             return Dist(name, version, str(dist.locate_file("")), "")
     return None

@@ -44,6 +44,7 @@ __all__ = [
     "ships",
     "site_of",
     "underscored",
+    "universal_newlines",
     "verdict",
 ]
 
@@ -111,8 +112,7 @@ class Scan:
 def _read_file(path: str, limit: int) -> "tuple[bytes | None, str]":
     """At most ``limit`` bytes of the regular file ``path``: ``(data, "")``, or ``(None, why)``.
 
-    ``why`` is ``""`` where there is no such file. A FIFO, device or folder is never read:
-    it cannot block or flood detection.
+    ``why`` is ``""`` where there is no such file. A FIFO, device or folder is never read.
     """
     try:
         fd = os.open(path, os.O_RDONLY | _O_NONBLOCK | _O_BINARY)  # a FIFO opens at once
@@ -337,9 +337,13 @@ def decode_metadata(data: bytes) -> "str | None":
     if len(data) >= READ_LIMIT:  # cut by the size cap: drop the line it cut through
         data = data[: max(data.rfind(b"\n"), data.rfind(b"\r")) + 1]
     try:
-        text = data.decode("utf-8")
+        return universal_newlines(data.decode("utf-8"))
     except UnicodeDecodeError:
         return None
+
+
+def universal_newlines(text: str) -> str:
+    r"""``text`` with ``\r\n`` and ``\r`` read as ``\n``, as ``importlib.metadata`` reads it."""
     # str.replace is slow to find "\r\n" in a text with many "\n" and none: ask first
     return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
 
